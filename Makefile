@@ -1,0 +1,42 @@
+# The two commands of the README: `make synth` and `make test`.
+# Both set themselves up on a fresh machine (virtual environment, Python and npm
+# dependencies) and put the project's Node.js 22 first (DESIGN D2).
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_NODE := $(CURDIR)/node_modules/.bin/node
+
+.PHONY: synth test lint typecheck unit setup bench clean
+
+synth: setup
+	$(PY) -m mindmirror_infra.cli synth
+
+test: setup lint typecheck unit
+
+setup: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,33 @@
+"""The catalog: plain, validated data describing the system and its environments."""
+
+from mindmirror_infra.catalog.catalog import DEPLOYER_ACCOUNT_ID, ENVIRONMENT_SECRET, Catalog
+from mindmirror_infra.catalog.environment import (
+    DatabaseSettings,
+    Environment,
+    NetworkSettings,
+    OperationsSettings,
+    RegistrySettings,
+    ServiceSettings,
+    ServiceSize,
+    TrafficSplit,
+)
+from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, SecretMount, Service
+
+__all__ = [
+    "DEPLOYER_ACCOUNT_ID",
+    "ENVIRONMENT_SECRET",
+    "Catalog",
+    "Database",
+    "DatabaseSettings",
+    "Environment",
+    "MigrationJob",
+    "NetworkSettings",
+    "OperationsSettings",
+    "RegistrySettings",
+    "Secret",
+    "SecretMount",
+    "Service",
+    "ServiceSettings",
+    "ServiceSize",
+    "TrafficSplit",
+]

@@ -1,0 +1,130 @@
+"""The whole system: its parts and the environments it runs in, checked as one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mindmirror_infra import validation as rules
+from mindmirror_infra.catalog.environment import Environment
+from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, SecretMount, Service
+from mindmirror_infra.errors import InvalidConfig
+
+# The secret every workload may read to know which environment it runs in.
+ENVIRONMENT_SECRET = "environment"
+# The service account GitHub Actions deploys as (Workload Identity Federation).
+DEPLOYER_ACCOUNT_ID = "github-deployer"
+# Cloud SQL limits the whole connection name "<project>:<instance>" to 98 characters.
+MAX_SQL_CONNECTION_NAME = 98
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Services, databases, secrets and environments, checked when built.
+
+    Every reference between them (a service's database, a mounted secret, an
+    invoker, an environment setting) must resolve; every name must be unique and
+    legal for what it becomes.
+    """
+
+    secrets: tuple[Secret, ...]
+    databases: tuple[Database, ...]
+    services: tuple[Service, ...]
+    environments: tuple[Environment, ...]
+    state_bucket: str
+
+    def __post_init__(self) -> None:
+        rules.check_name("state_bucket", self.state_bucket, rules.BUCKET_NAME)
+        rules.check_unique("secrets.id", (s.id for s in self.secrets))
+        rules.check_unique("databases.instance", (d.instance for d in self.databases))
+        rules.check_unique("services.name", (s.name for s in self.services))
+        rules.check_unique("environments.name", (e.name for e in self.environments))
+        if not self.environments:
+            raise InvalidConfig("environments", (), "expected at least one environment")
+        secret_ids = {s.id for s in self.secrets}
+        if ENVIRONMENT_SECRET not in secret_ids:
+            raise InvalidConfig("secrets", sorted(secret_ids), f"expected a secret named {ENVIRONMENT_SECRET!r}")
+        self._check_databases(secret_ids)
+        self._check_services(secret_ids)
+        self._check_accounts()
+        self._check_environments()
+
+    def _check_databases(self, secret_ids: set[str]) -> None:
+        rules.check_unique("databases.url_secret", (d.url_secret for d in self.databases))
+        for database in self.databases:
+            rules.check_one_of(f"databases[{database.instance}].url_secret", database.url_secret, secret_ids)
+
+    def _check_services(self, secret_ids: set[str]) -> None:
+        service_names = {s.name for s in self.services}
+        for service in self.services:
+            where = f"services[{service.name}]"
+            for mount in service.secrets:
+                rules.check_one_of(f"{where}.secrets[{mount.volume}].secret", mount.secret, secret_ids)
+            for invoker in service.invokers:
+                rules.check_one_of(f"{where}.invokers", invoker, service_names - {service.name})
+            if service.database is None:
+                continue
+            rules.check_one_of(f"{where}.database", service.database, (d.instance for d in self.databases))
+            url_secret = self.database(service.database).url_secret
+            if url_secret not in service.secret_ids:
+                raise InvalidConfig(
+                    f"{where}.secrets",
+                    list(service.secret_ids),
+                    f"a service using {service.database} must mount its URL secret {url_secret!r}",
+                )
+
+    def _check_accounts(self) -> None:
+        # Services, jobs and the deployer each get a service account named after
+        # them, so their names share one namespace.
+        account_ids = [s.name for s in self.services] + [j.name for j in self.migration_jobs] + [DEPLOYER_ACCOUNT_ID]
+        for job in self.migration_jobs:
+            rules.check_name(f"databases[{job.database.instance}].migration_job", job.name, rules.SERVICE_ACCOUNT_ID)
+        rules.check_unique("service account ids (services, migration jobs, deployer)", account_ids)
+
+    def _check_environments(self) -> None:
+        service_names = {s.name for s in self.services}
+        for env in self.environments:
+            where = f"environments[{env.name}]"
+            for service in self.services:
+                for name in service.env:
+                    if name not in env.settings:
+                        raise InvalidConfig(
+                            f"services[{service.name}].env",
+                            name,
+                            f"expected a name defined in {where}.settings ({', '.join(env.settings) or 'none'})",
+                        )
+            for name in env.services.sizes:
+                rules.check_one_of(f"{where}.services.sizes", name, service_names)
+            for database in self.databases:
+                if len(env.project_id) + 1 + len(database.instance) > MAX_SQL_CONNECTION_NAME:
+                    raise InvalidConfig(
+                        f"databases[{database.instance}].instance",
+                        database.instance,
+                        f"expected '{env.project_id}:<instance>' to be at most {MAX_SQL_CONNECTION_NAME} characters",
+                    )
+
+    def database(self, instance: str) -> Database:
+        return next(d for d in self.databases if d.instance == instance)
+
+    def secret(self, secret_id: str) -> Secret:
+        return next(s for s in self.secrets if s.id == secret_id)
+
+    def environment(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        raise InvalidConfig("--env", name, f"expected one of {', '.join(e.name for e in self.environments)}")
+
+    @property
+    def migration_jobs(self) -> tuple[MigrationJob, ...]:
+        """One job per database, mounting its URL secret and the environment secret."""
+        return tuple(
+            MigrationJob(
+                name=database.migration_job,
+                database=database,
+                secrets=(
+                    SecretMount(volume="database", secret=database.url_secret),
+                    SecretMount(volume=ENVIRONMENT_SECRET, secret=ENVIRONMENT_SECRET),
+                ),
+            )
+            for database in self.databases
+        )

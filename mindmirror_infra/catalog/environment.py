@@ -1,0 +1,269 @@
+"""Per-environment settings: everything that may differ between production and staging.
+
+A stack reads only these values; production and staging run the same code paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from mindmirror_infra import validation as rules
+from mindmirror_infra.errors import InvalidConfig
+
+
+def _frozen(mapping: Mapping[str, object]) -> Mapping[str, object]:
+    return MappingProxyType(dict(sorted(mapping.items())))
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """The VPC and its private ranges.
+
+    Attributes:
+        vpc_name: the custom-mode VPC. Default ``mindmirror-vpc``.
+        subnet_name: the regional subnet. Default ``mindmirror-subnet``.
+        subnet_cidr: its primary range. Default ``10.0.0.0/20``.
+        private_services_cidr: the global range reserved for private service
+            access (Cloud SQL private IPs). Default ``10.16.0.0/16``.
+        connector_name: the serverless VPC access connector. Default ``run-connector``.
+        connector_cidr: its dedicated ``/28``. Default ``10.8.0.0/28``.
+        connector_min_instances / connector_max_instances: its size. Default 2 / 3.
+        connector_machine_type: Default ``e2-micro``.
+    """
+
+    vpc_name: str = "mindmirror-vpc"
+    subnet_name: str = "mindmirror-subnet"
+    subnet_cidr: str = "10.0.0.0/20"
+    private_services_cidr: str = "10.16.0.0/16"
+    connector_name: str = "run-connector"
+    connector_cidr: str = "10.8.0.0/28"
+    connector_min_instances: int = 2
+    connector_max_instances: int = 3
+    connector_machine_type: str = "e2-micro"
+
+    def validate(self, where: str) -> None:
+        for name in ("vpc_name", "subnet_name"):
+            rules.check_name(f"{where}.{name}", getattr(self, name), rules.RESOURCE_NAME)
+        rules.check_name(f"{where}.connector_name", self.connector_name, rules.CONNECTOR_NAME)
+        ranges = {
+            "subnet_cidr": rules.check_cidr(f"{where}.subnet_cidr", self.subnet_cidr),
+            "private_services_cidr": rules.check_cidr(f"{where}.private_services_cidr", self.private_services_cidr),
+            "connector_cidr": rules.check_cidr(f"{where}.connector_cidr", self.connector_cidr, 28),
+        }
+        if ranges["private_services_cidr"].prefixlen > 24:
+            raise InvalidConfig(
+                f"{where}.private_services_cidr", self.private_services_cidr, "expected a block of /24 or larger"
+            )
+        names = list(ranges)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                if ranges[first].overlaps(ranges[second]):
+                    raise InvalidConfig(
+                        f"{where}.{second}", getattr(self, second), f"expected a range that does not overlap {first}"
+                    )
+        rules.check_int(f"{where}.connector_min_instances", self.connector_min_instances, 2, 9)
+        rules.check_int(
+            f"{where}.connector_max_instances", self.connector_max_instances, self.connector_min_instances + 1, 10
+        )
+        rules.check_one_of(
+            f"{where}.connector_machine_type", self.connector_machine_type, ("e2-micro", "f1-micro", "e2-standard-4")
+        )
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Sizing and care of every Cloud SQL instance in the environment.
+
+    Attributes:
+        tier: the machine tier. Default ``db-custom-2-7680`` (2 vCPU, 7.5 GB).
+        high_availability: a standby in a second zone (REGIONAL). Default ``True``.
+        disk_size_gb: the initial SSD size; it grows automatically. Default 20.
+        backup_start_time: daily backup start, UTC. Default ``03:00``.
+        retained_backups: Default 7.
+        max_connections: the ``max_connections`` flag. Default 100.
+        maintenance_day: 1 (Monday) to 7 (Sunday). Default 7.
+        maintenance_hour: 0-23 UTC. Default 4, after the backup.
+    """
+
+    tier: str = "db-custom-2-7680"
+    high_availability: bool = True
+    disk_size_gb: int = 20
+    backup_start_time: str = "03:00"
+    retained_backups: int = 7
+    max_connections: int = 100
+    maintenance_day: int = 7
+    maintenance_hour: int = 4
+
+
+@dataclass(frozen=True)
+class ServiceSize:
+    """CPU and memory of one workload's container, as Cloud Run writes them."""
+
+    cpu: str = "1"
+    memory: str = "512Mi"
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Scaling of every Cloud Run workload in the environment.
+
+    Attributes:
+        critical_min_instances: minimum instances of services marked critical;
+            others scale to zero. Default 1.
+        max_instances: Default 10.
+        concurrency: requests per instance. Default 80.
+        request_timeout_seconds: Default 300.
+        default_size: CPU and memory when ``sizes`` names no other. Default 1 CPU, 512Mi.
+        sizes: per-service CPU and memory, keyed by service name. Default none.
+    """
+
+    critical_min_instances: int = 1
+    max_instances: int = 10
+    concurrency: int = 80
+    request_timeout_seconds: int = 300
+    default_size: ServiceSize = ServiceSize()
+    sizes: Mapping[str, ServiceSize] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", _frozen(self.sizes))
+
+    def size_of(self, service: str) -> ServiceSize:
+        return self.sizes.get(service, self.default_size)
+
+    def validate(self, where: str) -> None:
+        rules.check_int(f"{where}.critical_min_instances", self.critical_min_instances, 0, 100)
+        rules.check_int(f"{where}.max_instances", self.max_instances, 1, 1000)
+        if self.critical_min_instances > self.max_instances:
+            raise InvalidConfig(
+                f"{where}.critical_min_instances",
+                self.critical_min_instances,
+                f"expected at most max_instances ({self.max_instances})",
+            )
+        rules.check_int(f"{where}.concurrency", self.concurrency, 1, 1000)
+        rules.check_int(f"{where}.request_timeout_seconds", self.request_timeout_seconds, 1, 3600)
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """The Artifact Registry repository and its retention (strategy, Image Retention).
+
+    Attributes:
+        repository: the Docker repository id. Default ``services``.
+        keep_recent_versions: newest versions kept per image. Default 10.
+        untagged_max_age_days: untagged versions older than this are deleted. Default 30.
+        protected_tag_prefixes: tags never deleted. Default ``("v",)`` (releases).
+        cleanup_dry_run: only report what cleanup would delete. Default ``False``.
+    """
+
+    repository: str = "services"
+    keep_recent_versions: int = 10
+    untagged_max_age_days: int = 30
+    protected_tag_prefixes: tuple[str, ...] = ("v",)
+    cleanup_dry_run: bool = False
+
+    def validate(self, where: str) -> None:
+        rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
+        rules.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
+        rules.check_int(f"{where}.untagged_max_age_days", self.untagged_max_age_days, 1, 3650)
+
+
+@dataclass(frozen=True)
+class TrafficSplit:
+    """A canary: part of a service's traffic stays on a named revision or tag.
+
+    Attributes:
+        service: the catalog service.
+        latest_percent: the share sent to the latest revision.
+        revision: the revision that keeps the rest, or
+        tag: the revision tag that keeps the rest (exactly one of the two).
+    """
+
+    service: str
+    latest_percent: int
+    revision: str = ""
+    tag: str = ""
+
+    @property
+    def stable_percent(self) -> int:
+        return 100 - self.latest_percent
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    """Alerting and cost limits (strategy, Essential Observability and Cost Monitoring).
+
+    Attributes:
+        notification_emails: who is told. At least one address.
+        error_ratio: alert when 5xx responses exceed this share of requests. Default 0.05.
+        latency_p95_ms: alert when p95 request latency exceeds this. Default 2000.
+        cpu_utilization: alert when container CPU utilization exceeds this. Default 0.8.
+        alert_duration_seconds: how long a condition must hold. Default 300.
+        budget_usd: the monthly budget of the project. Default 200.
+        budget_thresholds: shares of the budget that notify. Default 50/75/90/100 %.
+    """
+
+    notification_emails: tuple[str, ...]
+    error_ratio: float = 0.05
+    latency_p95_ms: int = 2000
+    cpu_utilization: float = 0.8
+    alert_duration_seconds: int = 300
+    budget_usd: int = 200
+    budget_thresholds: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One deployment of the system into one GCP project: one stack.
+
+    Attributes:
+        name: ``production`` or ``staging``; names the stack and the state prefix.
+        project_id: the GCP project.
+        github_repository: the only repository whose workflows may deploy (``owner/name``).
+        operations: alerting and budget.
+        region: Default ``us-central1``.
+        network, database, services, registry: see each type. Defaults: production sizes.
+        settings: non-secret values services receive as environment variables.
+        traffic: canary splits. Default none: all traffic to the latest revision.
+    """
+
+    name: str
+    project_id: str
+    github_repository: str
+    operations: OperationsSettings
+    region: str = "us-central1"
+    network: NetworkSettings = NetworkSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    services: ServiceSettings = ServiceSettings()
+    registry: RegistrySettings = RegistrySettings()
+    settings: Mapping[str, str] = field(default_factory=dict)
+    traffic: tuple[TrafficSplit, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", _frozen(self.settings))
+        where = f"environments[{self.name}]"
+        rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
+        rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
+        rules.check_name(f"{where}.region", self.region, rules.REGION)
+        rules.check_name(f"{where}.github_repository", self.github_repository, rules.GITHUB_REPOSITORY)
+        self.network.validate(f"{where}.network")
+        self.services.validate(f"{where}.services")
+        self.registry.validate(f"{where}.registry")
+        for key, value in self.settings.items():
+            rules.check_name(f"{where}.settings", key, rules.ENV_VAR_NAME)
+            if "@" in value.partition("://")[2].split("/")[0]:
+                raise InvalidConfig(
+                    f"{where}.settings[{key}]",
+                    "<redacted>",
+                    "a URL with credentials belongs in a secret; expected a URL without 'user:password@'",
+                )
+
+    @property
+    def image_tag_default(self) -> str:
+        """The image tag of the first deployment, before CI deploys (strategy: ``<env>-latest``)."""
+        return f"{self.name}-latest"
+
+    @property
+    def state_prefix(self) -> str:
+        return f"{self.name}/state"

@@ -1,0 +1,187 @@
+"""The MindMirror platform: the one place to change what runs where.
+
+Values the strategy leaves open are marked *assumed*; correct them here.
+"""
+
+from __future__ import annotations
+
+from mindmirror_infra.catalog.catalog import ENVIRONMENT_SECRET, Catalog
+from mindmirror_infra.catalog.environment import (
+    DatabaseSettings,
+    Environment,
+    OperationsSettings,
+    RegistrySettings,
+    ServiceSettings,
+    ServiceSize,
+)
+from mindmirror_infra.catalog.system import Database, Secret, SecretMount, Service
+
+SECRETS = (
+    Secret("database-url", "Connection URL of main-db (agent, journal, habits, meals)"),
+    Secret("movements-database-url", "Connection URL of movements-db"),
+    Secret("practices-database-url", "Connection URL of practices-db"),
+    Secret("users-database-url", "Connection URL of users-db"),
+    Secret("jwt-secret", "Key that signs and verifies user tokens"),
+    Secret("openai-api-key", "OpenAI API key"),
+    Secret("qdrant-api-key", "Qdrant Cloud API key"),
+    Secret("supabase-service-role-key", "Supabase service role key"),
+    Secret(ENVIRONMENT_SECRET, "The environment name: production or staging"),
+)
+
+DATABASES = (
+    Database("main-db", ("agent", "journal", "habits", "meals"), url_secret="database-url"),
+    Database("movements-db", ("movements",), url_secret="movements-database-url"),
+    Database("practices-db", ("practices",), url_secret="practices-database-url"),
+    Database("users-db", ("users",), url_secret="users-database-url"),
+)
+
+ENVIRONMENT = SecretMount("environment", ENVIRONMENT_SECRET)
+JWT = SecretMount("jwt", "jwt-secret")
+OPENAI = SecretMount("openai", "openai-api-key")
+QDRANT = SecretMount("qdrant", "qdrant-api-key")
+
+
+def database_url(secret: str) -> SecretMount:
+    return SecretMount("database", secret)
+
+
+GATEWAY = "mesh-gateway"
+
+SERVICES = (
+    Service(
+        "agent-service",
+        "http",
+        8000,
+        database="main-db",
+        secrets=(database_url("database-url"), JWT, OPENAI, QDRANT, ENVIRONMENT),
+        env=("QDRANT_URL", "REDIS_URL"),
+        critical=True,  # *assumed*: the core of the product, kept warm
+        invokers=(GATEWAY,),
+        reads_documents=True,
+    ),
+    Service(
+        "journal-service",
+        "http",
+        8001,
+        database="main-db",
+        secrets=(database_url("database-url"), JWT, ENVIRONMENT),
+        invokers=(GATEWAY,),
+        reads_documents=True,
+    ),
+    Service(
+        "habits-service",
+        "http",
+        8003,
+        database="main-db",
+        secrets=(database_url("database-url"), JWT, ENVIRONMENT),
+        invokers=(GATEWAY,),
+    ),
+    Service(
+        "meals-service",  # database *assumed*: main-db / meals
+        "http",
+        8004,
+        database="main-db",
+        secrets=(database_url("database-url"), JWT, ENVIRONMENT),
+        invokers=(GATEWAY,),
+    ),
+    Service(
+        "movements-service",
+        "http",
+        8005,
+        database="movements-db",
+        secrets=(database_url("movements-database-url"), JWT, ENVIRONMENT),
+        invokers=(GATEWAY,),
+    ),
+    Service(
+        "practices-service",
+        "http",
+        8000,
+        database="practices-db",
+        secrets=(database_url("practices-database-url"), JWT, ENVIRONMENT),
+        invokers=(GATEWAY,),
+    ),
+    Service(
+        "users-service",
+        "http",
+        8000,
+        database="users-db",
+        # *assumed*: users-service is the one that talks to Supabase.
+        secrets=(
+            database_url("users-database-url"),
+            JWT,
+            SecretMount("supabase", "supabase-service-role-key"),
+            ENVIRONMENT,
+        ),
+        critical=True,  # *assumed*: every signed-in request needs it
+        invokers=(GATEWAY,),
+    ),
+    Service(
+        GATEWAY,
+        "http",
+        4000,  # *assumed*
+        secrets=(JWT, ENVIRONMENT),
+        public=True,
+        critical=True,
+    ),
+    Service(
+        "web-app",
+        "http",
+        3000,  # *assumed*
+        secrets=(ENVIRONMENT,),
+        public=True,
+        critical=True,
+    ),
+    Service(
+        "celery-worker",
+        "worker",
+        None,
+        database="main-db",  # *assumed*
+        secrets=(database_url("database-url"), OPENAI, QDRANT, ENVIRONMENT),
+        env=("QDRANT_URL", "REDIS_URL"),
+    ),
+)
+
+# *assumed*: the cluster and Redis addresses; the strategy leaves them as placeholders.
+SETTINGS = {
+    "QDRANT_URL": "https://mindmirror.qdrant.example",
+    "REDIS_URL": "redis://10.0.0.3:6379",
+}
+GITHUB_REPOSITORY = "mindmirror/mindmirror"  # *assumed*
+NOTIFY = ("ops@mindmirror.example",)  # *assumed*
+
+PRODUCTION = Environment(
+    name="production",
+    project_id="mindmirror-prod",
+    github_repository=GITHUB_REPOSITORY,
+    settings=SETTINGS,
+    services=ServiceSettings(sizes={"agent-service": ServiceSize(cpu="2", memory="2Gi")}),
+    operations=OperationsSettings(notification_emails=NOTIFY, budget_usd=200),
+)
+
+STAGING = Environment(
+    name="staging",
+    project_id="mindmirror-staging",  # *assumed*
+    github_repository=GITHUB_REPOSITORY,
+    settings={**SETTINGS, "QDRANT_URL": "https://mindmirror-staging.qdrant.example"},
+    database=DatabaseSettings(tier="db-custom-1-3840", high_availability=False, disk_size_gb=10),
+    services=ServiceSettings(critical_min_instances=0, max_instances=3),
+    registry=RegistrySettings(cleanup_dry_run=True),
+    operations=OperationsSettings(
+        notification_emails=NOTIFY,
+        budget_usd=60,
+        error_ratio=0.2,
+        latency_p95_ms=5000,
+        alert_duration_seconds=900,
+    ),
+)
+
+
+def mindmirror() -> Catalog:
+    """The embedded MindMirror system, validated."""
+    return Catalog(
+        secrets=SECRETS,
+        databases=DATABASES,
+        services=SERVICES,
+        environments=(PRODUCTION, STAGING),
+        state_bucket="mindmirror-terraform-state",
+    )

@@ -1,0 +1,175 @@
+"""What the system is made of: secrets, databases and services.
+
+Plain frozen data, validated when built. Nothing here knows about constructs or
+OpenTofu; the stacks read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from mindmirror_infra import validation as rules
+from mindmirror_infra.errors import InvalidConfig
+
+SECRET_MOUNT_ROOT = "/secrets/"
+
+# Names that say "credential": a plain environment variable named like this is
+# refused, because its value would sit in the config and the state (DESIGN D7).
+CREDENTIAL_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A Secret Manager secret. Only the container is described; values never are.
+
+    Attributes:
+        id: the secret id, as `gcloud secrets` names it.
+        description: what the value is and who provides it (shown by the bootstrap
+            prompt).
+    """
+
+    id: str
+    description: str
+
+    def __post_init__(self) -> None:
+        rules.check_name(f"secrets[{self.id}].id", self.id, rules.SECRET_ID)
+
+
+@dataclass(frozen=True)
+class SecretMount:
+    """A secret mounted as a file at ``<mount_path>/<file>``.
+
+    Attributes:
+        volume: the volume name, unique within a workload.
+        secret: the id of a catalog secret.
+        file: the file name under the mount path. Default: the secret id.
+        mount_path: a folder under ``/secrets/``. Default: ``/secrets/<volume>``.
+    """
+
+    volume: str
+    secret: str
+    file: str = ""
+    mount_path: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.file:
+            object.__setattr__(self, "file", self.secret)
+        if not self.mount_path:
+            object.__setattr__(self, "mount_path", SECRET_MOUNT_ROOT + self.volume)
+
+    def validate(self, owner: str) -> None:
+        where = f"{owner}.secrets[{self.volume}]"
+        rules.check_name(f"{where}.volume", self.volume, rules.RESOURCE_NAME)
+        rules.check_name(f"{where}.file", self.file, rules.SECRET_ID)
+        path = self.mount_path
+        inside = path.startswith(SECRET_MOUNT_ROOT) and len(path) > len(SECRET_MOUNT_ROOT)
+        if not inside or "//" in path or "/../" in path + "/" or path.endswith("/"):
+            raise InvalidConfig(
+                f"{where}.mount_path", path, "expected a folder under '/secrets/', such as '/secrets/database'"
+            )
+
+
+@dataclass(frozen=True)
+class Database:
+    """A Cloud SQL PostgreSQL instance and the databases it holds.
+
+    Attributes:
+        instance: the Cloud SQL instance name, such as ``main-db``.
+        databases: the PostgreSQL databases created in it.
+        url_secret: the catalog secret that holds the connection URL.
+    """
+
+    instance: str
+    databases: tuple[str, ...]
+    url_secret: str
+
+    def __post_init__(self) -> None:
+        where = f"databases[{self.instance}]"
+        rules.check_name(f"{where}.instance", self.instance, rules.SQL_INSTANCE_NAME)
+        if not self.databases:
+            raise InvalidConfig(f"{where}.databases", self.databases, "expected at least one database")
+        for name in self.databases:
+            rules.check_name(f"{where}.databases", name, rules.POSTGRES_DATABASE_NAME)
+        rules.check_unique(f"{where}.databases", self.databases)
+
+    @property
+    def short_name(self) -> str:
+        """``main`` for ``main-db``: the part that names its migration job."""
+        return self.instance.removesuffix("-db")
+
+    @property
+    def migration_job(self) -> str:
+        return f"migrate-{self.short_name}"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A workload of the platform: an HTTP service or a background worker.
+
+    Attributes:
+        name: the Cloud Run name; also the id of its own service account.
+        kind: ``http`` (serves requests on ``port``) or ``worker`` (no port).
+        port: the container port of an HTTP service; ``None`` for a worker.
+        database: the instance name of the catalog database it uses, if any.
+        secrets: the secrets it mounts. Default: none.
+        env: names of non-secret environment settings it receives. Default: none.
+        public: reachable by anyone on the internet. Default: ``False``.
+        critical: kept warm (the environment's minimum instances). Default: ``False``.
+        invokers: names of catalog services allowed to call it. Default: none.
+        reads_documents: may read objects of the documents bucket. Default: ``False``.
+        health_path: the HTTP path of its health check. Default: ``/health``.
+    """
+
+    name: str
+    kind: Literal["http", "worker"]
+    port: int | None
+    database: str | None = None
+    secrets: tuple[SecretMount, ...] = ()
+    env: tuple[str, ...] = ()
+    public: bool = False
+    critical: bool = False
+    invokers: tuple[str, ...] = ()
+    reads_documents: bool = False
+    health_path: str = "/health"
+
+    def __post_init__(self) -> None:
+        where = f"services[{self.name}]"
+        rules.check_name(f"{where}.name", self.name, rules.CLOUD_RUN_NAME)
+        rules.check_name(f"{where}.name", self.name, rules.SERVICE_ACCOUNT_ID)
+        rules.check_one_of(f"{where}.kind", self.kind, ("http", "worker"))
+        if self.kind == "http":
+            rules.check_int(f"{where}.port", self.port, 1, 65535)
+        elif self.port is not None:
+            raise InvalidConfig(f"{where}.port", self.port, "a worker has no port; expected None")
+        if self.kind == "worker" and (self.public or self.invokers):
+            raise InvalidConfig(f"{where}.public", self.public, "a worker serves no requests; expected no invokers")
+        if not self.health_path.startswith("/"):
+            raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
+        for mount in self.secrets:
+            mount.validate(where)
+        rules.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
+        rules.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
+        for name in self.env:
+            rules.check_name(f"{where}.env", name, rules.ENV_VAR_NAME)
+            if any(word in name for word in CREDENTIAL_WORDS):
+                raise InvalidConfig(
+                    f"{where}.env",
+                    name,
+                    "a credential must not be a plain environment variable; mount it from a secret instead",
+                )
+        rules.check_unique(f"{where}.env", self.env)
+        rules.check_unique(f"{where}.invokers", self.invokers)
+
+    @property
+    def secret_ids(self) -> tuple[str, ...]:
+        return tuple(m.secret for m in self.secrets)
+
+
+@dataclass(frozen=True)
+class MigrationJob:
+    """The Cloud Run job that runs one database's migrations (derived, not declared)."""
+
+    name: str
+    database: Database
+    secrets: tuple[SecretMount, ...]

@@ -1,0 +1,134 @@
+"""``mminfra``: synthesize the catalog, inspect it, and run OpenTofu on a stack."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.errors import InvalidConfig
+from mindmirror_infra.layout import stack_dir, stack_file
+
+DEFAULT_CATALOG = "mindmirror_infra.catalog.mindmirror:mindmirror"
+DEFAULT_OUT = Path("generated")
+BAD_INPUT = 2
+NOT_FOUND = 127
+
+
+def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def load_catalog(reference: str) -> Catalog:
+    """``module:attribute``: a Catalog, or a function returning one."""
+    module_name, _, attribute = reference.partition(":")
+    try:
+        target = getattr(importlib.import_module(module_name), attribute or "CATALOG")
+        catalog = target() if callable(target) else target
+    except InvalidConfig as error:
+        fail(str(error))
+    except (ImportError, AttributeError) as error:
+        fail(f"--catalog: {reference!r} cannot be loaded ({error}); expected 'module:function'")
+    if not isinstance(catalog, Catalog):
+        fail(f"--catalog: {reference!r} is a {type(catalog).__name__}; expected a Catalog")
+    return catalog
+
+
+catalog_option = click.option(
+    "--catalog",
+    "catalog_ref",
+    default=DEFAULT_CATALOG,
+    show_default=True,
+    help="The catalog to use, as module:function.",
+)
+
+
+@click.group()
+def main() -> None:
+    """mindmirror-infra: the MindMirror platform's infrastructure."""
+
+
+@main.command()
+@click.option("--env", "env_names", multiple=True, help="Only this environment (repeatable). Default: all.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@catalog_option
+def synth(env_names: tuple[str, ...], out_dir: Path, catalog_ref: str) -> None:
+    """Synthesize environments into OUT/stacks/<env>/cdk.tf.json (all or nothing)."""
+    from mindmirror_infra.app import synthesize
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        written = synthesize(catalog, out_dir, env_names)
+    except InvalidConfig as error:
+        fail(str(error))
+    for path in written:
+        click.echo(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+
+
+@main.command("list")
+@catalog_option
+def list_command(catalog_ref: str) -> None:
+    """Environments, services, and resource counts per stack."""
+    from mindmirror_infra.app import synthesize
+
+    catalog = load_catalog(catalog_ref)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out"
+        try:
+            synthesize(catalog, out)
+        except InvalidConfig as error:
+            fail(str(error))
+        for env in catalog.environments:
+            config = json.loads(stack_file(out, env.name).read_text())
+            counts = Counter({kind: len(items) for kind, items in config.get("resource", {}).items()})
+            click.echo(f"{env.name}: project {env.project_id}, region {env.region}, {sum(counts.values())} resources")
+            for kind, count in sorted(counts.items()):
+                click.echo(f"  {count:4d}  {kind}")
+    click.echo("services:")
+    for service in catalog.services:
+        detail = f"port {service.port}" if service.port is not None else "worker"
+        database = f", database {service.database}" if service.database else ""
+        click.echo(f"  {service.name} ({detail}{database}{', public' if service.public else ''})")
+
+
+def run_tofu(command: str, env_name: str, tofu_args: tuple[str, ...], out_dir: Path, catalog_ref: str) -> NoReturn:
+    from mindmirror_infra.tofu import TofuNotFound, run_in_stack
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        catalog.environment(env_name)
+        code = run_in_stack(stack_dir(out_dir, env_name), command, tofu_args)
+    except InvalidConfig as error:
+        fail(str(error))
+    except FileNotFoundError as error:
+        fail(str(error))
+    except TofuNotFound as error:
+        fail(str(error), NOT_FOUND)
+    sys.exit(code)
+
+
+def tofu_command(command: str) -> click.Command:
+    @click.argument("env_name", metavar="ENV")
+    @click.argument("tofu_args", nargs=-1, type=click.UNPROCESSED)
+    @click.option("--dir", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+    @catalog_option
+    def run(env_name: str, tofu_args: tuple[str, ...], out_dir: Path, catalog_ref: str) -> None:
+        run_tofu(command, env_name, tofu_args, out_dir, catalog_ref)
+
+    run.__doc__ = (
+        f"tofu init, then tofu {command}, in DIR/stacks/ENV. Arguments after ENV go to tofu {command}. "
+        "The binary is $TOFU, else tofu on PATH; the exit code is tofu's."
+    )
+    return main.command(command, context_settings={"ignore_unknown_options": True})(run)
+
+
+tofu_command("plan")
+tofu_command("apply")

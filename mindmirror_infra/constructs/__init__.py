@@ -1,0 +1,1 @@
+"""Reusable constructs: each knows one kind of infrastructure and nothing of MindMirror."""

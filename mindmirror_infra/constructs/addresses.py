@@ -1,0 +1,27 @@
+"""Resource addresses that come from names, never from Python nesting (DESIGN D5).
+
+OpenTofu keys state on ``<type>.<name>``. cdktn derives the name from the
+construct path plus a hash, so moving a construct in Python would move state.
+Every construct therefore pins the name of each resource it creates.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from cdktn import TerraformResource
+
+R = TypeVar("R", bound=TerraformResource)
+
+
+def address_name(*parts: str) -> str:
+    """``("main-db", "agent")`` -> ``main_db_agent``: a legal, readable OpenTofu name."""
+    joined = "_".join(parts)
+    return re.sub(r"[^a-zA-Z0-9_]", "_", joined)
+
+
+def pin(resource: R, *parts: str) -> R:
+    """Fixes the resource's address to the name built from ``parts`` and returns it."""
+    resource.override_logical_id(address_name(*parts))
+    return resource

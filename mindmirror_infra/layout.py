@@ -1,0 +1,16 @@
+"""Where synthesized output lives, relative to the output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STACKS_DIR = "stacks"
+STACK_FILE = "cdk.tf.json"
+
+
+def stack_dir(out_dir: Path, env_name: str) -> Path:
+    return out_dir / STACKS_DIR / env_name
+
+
+def stack_file(out_dir: Path, env_name: str) -> Path:
+    return stack_dir(out_dir, env_name) / STACK_FILE

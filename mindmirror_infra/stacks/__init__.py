@@ -1,0 +1,1 @@
+"""Stacks: where the catalog meets the constructs, one stack per environment."""

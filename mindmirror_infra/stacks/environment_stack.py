@@ -1,0 +1,52 @@
+"""One environment of the system as one OpenTofu root module."""
+
+from __future__ import annotations
+
+from cdktn import GcsBackend, TerraformStack
+from cdktn_provider_google.provider import GoogleProvider
+from constructs import Construct
+
+from mindmirror_infra.catalog import Catalog, Environment
+from mindmirror_infra.catalog.apis import REQUIRED_APIS
+from mindmirror_infra.constructs.network import Network, NetworkProps
+from mindmirror_infra.constructs.project_apis import ProjectApis, ProjectApisProps
+
+# import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
+# of backend settings and is the oldest release still patched.
+REQUIRED_TOFU_VERSION = ">= 1.8.0"
+
+
+class EnvironmentStack(TerraformStack):
+    """The whole system in one environment: provider, state, APIs, network and tiers."""
+
+    def __init__(self, scope: Construct, catalog: Catalog, env: Environment) -> None:
+        super().__init__(scope, env.name)
+        self.add_override("terraform.required_version", REQUIRED_TOFU_VERSION)
+        GoogleProvider(
+            self,
+            "google",
+            project=env.project_id,
+            region=env.region,
+            default_labels={"environment": env.name, "managed_by": "mindmirror-infra"},
+        )
+        GcsBackend(self, bucket=catalog.state_bucket, prefix=env.state_prefix)
+        self.apis = ProjectApis(self, "apis", ProjectApisProps(project_id=env.project_id, apis=REQUIRED_APIS))
+        network = env.network
+        self.network = Network(
+            self,
+            "network",
+            NetworkProps(
+                project_id=env.project_id,
+                region=env.region,
+                vpc_name=network.vpc_name,
+                subnet_name=network.subnet_name,
+                subnet_cidr=network.subnet_cidr,
+                private_services_cidr=network.private_services_cidr,
+                connector_name=network.connector_name,
+                connector_cidr=network.connector_cidr,
+                connector_min_instances=network.connector_min_instances,
+                connector_max_instances=network.connector_max_instances,
+                connector_machine_type=network.connector_machine_type,
+            ),
+            depends_on=self.apis.all,
+        )

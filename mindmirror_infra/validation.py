@@ -1,0 +1,118 @@
+"""Checks shared by the catalog and the constructs.
+
+Each check raises :class:`InvalidConfig` naming the field, the value and the rule,
+so every refusal in the project reads the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from mindmirror_infra.errors import InvalidConfig
+
+# Each pattern is the rule the Google API applies to that kind of name, so a name
+# the catalog accepts is one the API accepts.
+CLOUD_RUN_NAME = (
+    re.compile(r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$"),
+    "1-49 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+SERVICE_ACCOUNT_ID = (
+    re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$"),
+    "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+SQL_INSTANCE_NAME = (
+    re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"),
+    "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+POSTGRES_DATABASE_NAME = (
+    re.compile(r"^[a-z_][a-z0-9_]{0,62}$"),
+    "1-63 lowercase letters, digits or underscores, not starting with a digit",
+)
+SECRET_ID = (
+    re.compile(r"^[a-zA-Z0-9_-]{1,255}$"),
+    "1-255 letters, digits, hyphens or underscores",
+)
+PROJECT_ID = (
+    re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$"),
+    "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+BUCKET_NAME = (
+    re.compile(r"^[a-z0-9][-a-z0-9_]{1,61}[a-z0-9]$"),
+    "3-63 lowercase letters, digits, hyphens or underscores, starting and ending with a letter or digit",
+)
+REGION = (re.compile(r"^[a-z]+-[a-z]+[0-9]+$"), "a GCP region such as 'us-central1'")
+RESOURCE_NAME = (
+    re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"),
+    "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+CONNECTOR_NAME = (
+    re.compile(r"^[a-z][-a-z0-9]{0,23}[a-z0-9]$"),
+    "2-25 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+ENV_VAR_NAME = (
+    re.compile(r"^[A-Z_][A-Z0-9_]*$"),
+    "an upper-case environment variable name such as 'REDIS_URL'",
+)
+GITHUB_REPOSITORY = (
+    re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"),
+    "a GitHub repository as 'owner/name'",
+)
+EMAIL = (
+    re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"),
+    "an email address such as 'ops@example.com'",
+)
+
+Rule = tuple[re.Pattern[str], str]
+
+
+def check_name(field: str, value: Any, rule: Rule) -> None:
+    pattern, allowed = rule
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidConfig(field, value, f"expected {allowed}")
+
+
+def check_int(field: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidConfig(field, value, f"expected an integer from {low} to {high}")
+
+
+def check_number(field: str, value: Any, low: float, high: float, *, low_open: bool = False) -> None:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not is_number or value > high or value < low or (low_open and value == low):
+        bound = f"greater than {low}" if low_open else f"at least {low}"
+        raise InvalidConfig(field, value, f"expected a number {bound} and at most {high}")
+
+
+def check_unique(field: str, names: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InvalidConfig(field, name, "names must be unique")
+        seen.add(name)
+
+
+def check_one_of(field: str, value: Any, allowed: Iterable[Any]) -> None:
+    options = sorted(allowed)
+    if value not in options:
+        raise InvalidConfig(field, value, f"expected one of {', '.join(repr(o) for o in options)}")
+
+
+def check_cidr(field: str, value: Any, prefix_length: int | None = None) -> ipaddress.IPv4Network:
+    """A private IPv4 CIDR block, optionally of one exact size."""
+    size = f"/{prefix_length} " if prefix_length is not None else ""
+    allowed = f"expected a private IPv4 {size}CIDR block such as '10.8.0.0/{prefix_length or 28}'"
+    try:
+        network = ipaddress.IPv4Network(value)
+    except (ValueError, TypeError):
+        raise InvalidConfig(field, value, allowed) from None
+    if not network.is_private or (prefix_length is not None and network.prefixlen != prefix_length):
+        raise InvalidConfig(field, value, allowed)
+    return network
+
+
+def check_hh_mm(field: str, value: Any) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        raise InvalidConfig(field, value, "expected a 24-hour time as 'HH:MM', such as '03:00'")

@@ -1,0 +1,37 @@
+"""The committed output is exactly what the code produces (DESIGN D4)."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+from mindmirror_infra.catalog import Catalog
+from tests.conftest import REPO
+from tests.synth import Config, synth_configs
+
+
+def differing_files(committed: Path, fresh: Path) -> list[str]:
+    """Paths, relative to the two folders, that are missing on one side or differ."""
+    committed_files = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()}
+    fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    differing = committed_files ^ fresh_files
+    for path in committed_files & fresh_files:
+        if not filecmp.cmp(committed / path, fresh / path, shallow=False):
+            differing.add(path)
+    return sorted(str(p) for p in differing)
+
+
+def test_generated_matches_a_fresh_synth(stacks: dict[str, Config], fresh_out: Path) -> None:
+    differing = differing_files(REPO / "generated", fresh_out)
+    assert not differing, f"generated/ is out of date in {differing}: run `make synth` and commit generated/"
+
+
+def test_synth_is_byte_for_byte_deterministic(
+    stacks: dict[str, Config], fresh_out: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    synth_configs(catalog, tmp_path / "again")
+    assert differing_files(fresh_out, tmp_path / "again") == []
+    for path in fresh_out.rglob("*.json"):
+        text = path.read_text()
+        assert str(REPO) not in text
+        assert "/tmp" not in text

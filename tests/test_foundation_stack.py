@@ -1,0 +1,93 @@
+"""Provider, state backend, APIs and network of each environment stack."""
+
+from __future__ import annotations
+
+import pytest
+
+from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.catalog.apis import REQUIRED_APIS
+from tests.synth import Config, resources
+
+ENVS = ["production", "staging"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_state_lives_in_the_shared_bucket_under_the_environment_prefix(stacks: dict[str, Config], env: str) -> None:
+    assert stacks[env]["terraform"]["backend"] == {
+        "gcs": {"bucket": "mindmirror-terraform-state", "prefix": f"{env}/state"}
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_google_provider_is_pinned_and_sourced_from_hashicorp(stacks: dict[str, Config], env: str) -> None:
+    required = stacks[env]["terraform"]["required_providers"]
+    assert required == {"google": {"source": "hashicorp/google", "version": "8.7.0"}}
+    assert stacks[env]["terraform"]["required_version"] == ">= 1.8.0"
+
+
+def test_provider_targets_each_environments_project(stacks: dict[str, Config]) -> None:
+    production = stacks["production"]["provider"]["google"]
+    staging = stacks["staging"]["provider"]["google"]
+    assert production == [
+        {
+            "project": "mindmirror-prod",
+            "region": "us-central1",
+            "default_labels": {"environment": "production", "managed_by": "mindmirror-infra"},
+        }
+    ]
+    assert staging[0]["project"] == "mindmirror-staging"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_required_api_is_enabled_and_never_disabled_on_destroy(stacks: dict[str, Config], env: str) -> None:
+    apis = resources(stacks[env], "google_project_service")
+    assert sorted(api["service"] for api in apis.values()) == sorted(REQUIRED_APIS)
+    assert set(apis) == {api.removesuffix(".googleapis.com") for api in REQUIRED_APIS}
+    for api in apis.values():
+        assert api["disable_on_destroy"] is False
+        assert api["disable_dependent_services"] is False
+
+
+def test_vpc_is_custom_mode(production: Config) -> None:
+    vpc = resources(production, "google_compute_network")
+    assert list(vpc) == ["vpc"]
+    assert vpc["vpc"]["name"] == "mindmirror-vpc"
+    assert vpc["vpc"]["auto_create_subnetworks"] is False
+    assert len(vpc["vpc"]["depends_on"]) == len(REQUIRED_APIS)
+
+
+def test_subnet_has_private_google_access_and_flow_logs(production: Config) -> None:
+    subnet = resources(production, "google_compute_subnetwork")["subnet"]
+    assert subnet["ip_cidr_range"] == "10.0.0.0/20"
+    assert subnet["region"] == "us-central1"
+    assert subnet["network"] == "${google_compute_network.vpc.id}"
+    assert subnet["private_ip_google_access"] is True
+    assert subnet["log_config"]["flow_sampling"] == 0.5
+
+
+def test_private_service_access_reserves_a_range_and_peers_it(production: Config) -> None:
+    reserved = resources(production, "google_compute_global_address")["private_services"]
+    assert reserved["purpose"] == "VPC_PEERING"
+    assert reserved["address_type"] == "INTERNAL"
+    assert (reserved["address"], reserved["prefix_length"]) == ("10.16.0.0", 16)
+    assert reserved["network"] == "${google_compute_network.vpc.id}"
+    peering = resources(production, "google_service_networking_connection")["private_services"]
+    assert peering["service"] == "servicenetworking.googleapis.com"
+    assert peering["reserved_peering_ranges"] == ["${google_compute_global_address.private_services.name}"]
+
+
+def test_connector_has_a_dedicated_28_and_instance_bounds(production: Config) -> None:
+    connector = resources(production, "google_vpc_access_connector")["connector"]
+    assert connector["ip_cidr_range"] == "10.8.0.0/28"
+    assert connector["network"] == "${google_compute_network.vpc.name}"
+    assert (connector["min_instances"], connector["max_instances"]) == (2, 3)
+    assert "max_throughput" not in connector
+    assert "min_throughput" not in connector
+
+
+def test_staging_and_production_share_the_resource_shape(stacks: dict[str, Config], catalog: Catalog) -> None:
+    production, staging = stacks["production"], stacks["staging"]
+    assert {k: sorted(v) for k, v in production["resource"].items()} == {
+        k: sorted(v) for k, v in staging["resource"].items()
+    }
+    assert catalog.environment("staging").network == catalog.environment("production").network
