@@ -132,3 +132,7 @@ def tofu_command(command: str) -> click.Command:
 
 tofu_command("plan")
 tofu_command("apply")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""A Secret Manager secret: the container and who may read it, never its value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktn import TerraformResourceLifecycle
+from cdktn_provider_google.secret_manager_secret import (
+    SecretManagerSecret,
+    SecretManagerSecretReplication,
+    SecretManagerSecretReplicationAuto,
+)
+from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from constructs import Construct
+
+from mindmirror_infra import validation
+from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.service_account import ServiceAccount
+
+ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
+
+
+@dataclass(frozen=True)
+class SecretProps:
+    """Attributes:
+    project_id: the project that owns the secret.
+    secret_id: the secret's id.
+    """
+
+    project_id: str
+    secret_id: str
+
+    def __post_init__(self) -> None:
+        validation.check_name("SecretProps.secret_id", self.secret_id, validation.SECRET_ID)
+
+
+class Secret(Construct):
+    """A secret with automatic replication, addressed ``google_secret_manager_secret.<id>``.
+
+    Values are added outside OpenTofu (``gcloud secrets versions add``), so no
+    value ever reaches the config or the state (DESIGN D7). The secret is
+    protected from deletion twice: ``prevent_destroy`` stops any plan that would
+    destroy it, and the API's ``deletion_protection`` stops a console or CLI
+    delete.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: SecretProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.resource = pin(
+            SecretManagerSecret(
+                self,
+                "secret",
+                project=props.project_id,
+                secret_id=props.secret_id,
+                replication=SecretManagerSecretReplication(auto=SecretManagerSecretReplicationAuto()),
+                deletion_protection=True,
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+            ),
+            props.secret_id,
+        )
+        self._grants: dict[str, SecretManagerSecretIamMember] = {}
+
+    @property
+    def secret_id(self) -> str:
+        return self.props.secret_id
+
+    def grant_read(self, account: ServiceAccount) -> SecretManagerSecretIamMember:
+        """Lets ``account`` read this secret, and only this one; returns the grant.
+
+        Granting twice returns the same grant, so every workload that mounts the
+        secret can ask for it. A workload should depend on the grant: a Cloud Run
+        revision that cannot read its secrets fails to start.
+        """
+        grant = self._grants.get(account.account_id)
+        if grant is None:
+            grant = pin(
+                SecretManagerSecretIamMember(
+                    self,
+                    f"reader-{account.account_id}",
+                    project=self.props.project_id,
+                    secret_id=self.resource.secret_id,
+                    role=ACCESSOR_ROLE,
+                    member=account.member,
+                ),
+                self.props.secret_id,
+                account.account_id,
+            )
+            self._grants[account.account_id] = grant
+        return grant
