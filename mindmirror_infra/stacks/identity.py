@@ -6,16 +6,17 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from mindmirror_infra.catalog import Catalog, Environment
+from mindmirror_infra.catalog import DEPLOYER_ACCOUNT_ID, Catalog, Environment
 from mindmirror_infra.constructs.secret import Secret, SecretProps
 from mindmirror_infra.constructs.service_account import ServiceAccount, ServiceAccountProps
 
 
 @dataclass(frozen=True)
 class Identity:
-    """The accounts (by service or job name) and secrets (by id) of one environment."""
+    """The accounts (by service or job name), the CI deployer and the secrets (by id) of one environment."""
 
     accounts: dict[str, ServiceAccount]
+    deployer: ServiceAccount
     secrets: dict[str, Secret]
 
 
@@ -31,8 +32,17 @@ def build_identity(scope: Construct, catalog: Catalog, env: Environment) -> Iden
             *((j.name, f"Runtime identity of the {j.name} migration job") for j in catalog.migration_jobs),
         ]
     }
+    deployer = ServiceAccount(
+        scope,
+        "account-deployer",
+        ServiceAccountProps(
+            project_id=env.project_id,
+            account_id=DEPLOYER_ACCOUNT_ID,
+            description=f"Deploys from GitHub Actions of {env.github_repository} through Workload Identity",
+        ),
+    )
     secrets = {
         secret.id: Secret(scope, f"secret-{secret.id}", SecretProps(project_id=env.project_id, secret_id=secret.id))
         for secret in catalog.secrets
     }
-    return Identity(accounts=accounts, secrets=secrets)
+    return Identity(accounts=accounts, deployer=deployer, secrets=secrets)
