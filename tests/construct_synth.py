@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from cdktn import Testing, TerraformStack
+from cdktn import TerraformStack, Testing
 
 from tests.synth import Config
 

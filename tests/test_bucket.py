@@ -72,7 +72,10 @@ def test_grant_read_is_object_viewer_on_the_bucket_once(config: Config) -> None:
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"name": "Uploads"}, "BucketProps.name"), ({"noncurrent_version_days": 0}, "BucketProps.noncurrent_version_days")],
+    [
+        ({"name": "Uploads"}, "BucketProps.name"),
+        ({"noncurrent_version_days": 0}, "BucketProps.noncurrent_version_days"),
+    ],
 )
 def test_bad_props_are_refused(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidConfig) as caught:

@@ -195,9 +195,7 @@ BAD_PROPS: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("changes", "field", "allowed"), [c[1:] for c in BAD_PROPS], ids=[c[0] for c in BAD_PROPS]
-)
+@pytest.mark.parametrize(("changes", "field", "allowed"), [c[1:] for c in BAD_PROPS], ids=[c[0] for c in BAD_PROPS])
 def test_bad_props_are_refused_naming_the_field(changes: dict[str, Any], field: str, allowed: str) -> None:
     with pytest.raises(InvalidConfig) as caught:
         replace(PROPS, **changes)

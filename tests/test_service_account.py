@@ -36,7 +36,10 @@ def test_project_roles_are_addressed_by_account_role_and_condition(config: Confi
     assert sorted(grants) == ["orders_api_cloudsql_client_one", "orders_api_logging_logWriter"]
     assert grants["orders_api_logging_logWriter"]["role"] == "roles/logging.logWriter"
     assert "condition" not in grants["orders_api_logging_logWriter"]
-    assert grants["orders_api_cloudsql_client_one"]["condition"] == {"title": "One", "expression": 'resource.name == "x"'}
+    assert grants["orders_api_cloudsql_client_one"]["condition"] == {
+        "title": "One",
+        "expression": 'resource.name == "x"',
+    }
 
 
 def test_act_as_is_service_account_user_on_that_account_only(config: Config) -> None:

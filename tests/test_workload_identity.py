@@ -30,7 +30,9 @@ def test_pool_and_provider_trust_github_tokens_of_one_repository(config: Config)
     pool = resources(config, "google_iam_workload_identity_pool")["github"]
     assert (pool["workload_identity_pool_id"], pool["project"]) == ("github", "acme-prod")
     provider = resources(config, "google_iam_workload_identity_pool_provider")["github_actions"]
-    assert provider["workload_identity_pool_id"] == "${google_iam_workload_identity_pool.github.workload_identity_pool_id}"
+    assert (
+        provider["workload_identity_pool_id"] == "${google_iam_workload_identity_pool.github.workload_identity_pool_id}"
+    )
     assert provider["workload_identity_pool_provider_id"] == "github-actions"
     assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
     assert provider["attribute_condition"] == 'assertion.repository == "acme/shop"'
