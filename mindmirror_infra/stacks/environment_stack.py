@@ -11,6 +11,7 @@ from mindmirror_infra.catalog.apis import REQUIRED_APIS
 from mindmirror_infra.constructs.network import Network, NetworkProps
 from mindmirror_infra.constructs.project_apis import ProjectApis, ProjectApisProps
 from mindmirror_infra.stacks.identity import build_identity
+from mindmirror_infra.stacks.operations import build_operations, hosts_by_address_convention
 
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
 # of backend settings and is the oldest release still patched.
@@ -52,3 +53,5 @@ class EnvironmentStack(TerraformStack):
             depends_on=self.apis.all,
         )
         self.identity = build_identity(self, catalog, env)
+        public = [s.name for s in catalog.services if s.public]
+        self.operations = build_operations(self, catalog, env, public_hosts=hosts_by_address_convention(public))
