@@ -67,6 +67,16 @@ EMAIL = (
 
 Rule = tuple[re.Pattern[str], str]
 
+# The regions Cloud Monitoring runs uptime checkers from, and how many the API requires.
+UPTIME_REGIONS = ("ASIA_PACIFIC", "EUROPE", "SOUTH_AMERICA", "USA", "USA_IOWA", "USA_OREGON", "USA_VIRGINIA")
+MIN_UPTIME_REGIONS = 3
+# The uptime check periods the API accepts, in seconds.
+UPTIME_PERIODS = (60, 300, 600, 900)
+# A budget notifies at most this many Monitoring channels (Cloud Billing Budget API).
+MAX_BUDGET_CHANNELS = 5
+# Cloud Monitoring takes condition durations in whole minutes, up to a day.
+MAX_ALERT_DURATION_SECONDS = 86_400
+
 
 def check_name(field: str, value: Any, rule: Rule) -> None:
     pattern, allowed = rule
@@ -154,3 +164,21 @@ def check_sql_tier(field: str, value: Any) -> None:
             f"expected memory for {vcpus} vCPU to be a multiple of {step} MB from {low} to {high} MB "
             f"(0.9-6.5 GB per vCPU, at least {SQL_MIN_MEMORY_MB} MB)",
         )
+
+
+def check_duration(field: str, value: Any) -> None:
+    """An alert condition's duration: whole minutes from 0 to a day, in seconds."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if not is_int or not 0 <= value <= MAX_ALERT_DURATION_SECONDS or value % 60:
+        raise InvalidConfig(
+            field, value, f"expected seconds in whole minutes from 0 to {MAX_ALERT_DURATION_SECONDS}, such as 300"
+        )
+
+
+def check_uptime_regions(field: str, regions: Any) -> None:
+    """At least three distinct regions Cloud Monitoring runs uptime checkers from."""
+    if not isinstance(regions, tuple) or len(set(regions)) < MIN_UPTIME_REGIONS:
+        raise InvalidConfig(field, regions, f"expected at least {MIN_UPTIME_REGIONS} distinct regions")
+    for region in regions:
+        check_one_of(field, region, UPTIME_REGIONS)
+    check_unique(field, regions)

@@ -206,13 +206,16 @@ class OperationsSettings:
     """Alerting and cost limits (strategy, Essential Observability and Cost Monitoring).
 
     Attributes:
-        notification_emails: who is told. At least one address.
+        notification_emails: who is told, by every alert and the budget. 1 to 5 addresses.
         error_ratio: alert when 5xx responses exceed this share of requests. Default 0.05.
         latency_p95_ms: alert when p95 request latency exceeds this. Default 2000.
         cpu_utilization: alert when container CPU utilization exceeds this. Default 0.8.
-        alert_duration_seconds: how long a condition must hold. Default 300.
-        budget_usd: the monthly budget of the project. Default 200.
-        budget_thresholds: shares of the budget that notify. Default 50/75/90/100 %.
+        alert_duration_seconds: how long a condition must hold; a multiple of 60. Default 300.
+        budget_usd: the monthly budget of the project, in US dollars. Default 200.
+        budget_thresholds: shares of the budget whose actual spend notifies. Default 50/75/90/100 %.
+        uptime_regions: where uptime checks run from; at least 3. Default the three US
+            regions and Europe.
+        uptime_period_seconds: how often each uptime check runs: 60, 300, 600 or 900. Default 60.
     """
 
     notification_emails: tuple[str, ...]
@@ -222,6 +225,32 @@ class OperationsSettings:
     alert_duration_seconds: int = 300
     budget_usd: int = 200
     budget_thresholds: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
+    uptime_regions: tuple[str, ...] = ("USA_OREGON", "USA_IOWA", "USA_VIRGINIA", "EUROPE")
+    uptime_period_seconds: int = 60
+
+    def validate(self, where: str) -> None:
+        emails, limit = self.notification_emails, rules.MAX_BUDGET_CHANNELS
+        if not emails or len(emails) > limit:
+            raise InvalidConfig(
+                f"{where}.notification_emails",
+                emails,
+                f"expected 1 to {limit} addresses (a budget notifies at most {limit} channels)",
+            )
+        for email in emails:
+            rules.check_name(f"{where}.notification_emails", email, rules.EMAIL)
+        rules.check_unique(f"{where}.notification_emails", emails)
+        rules.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
+        rules.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
+        rules.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)
+        rules.check_duration(f"{where}.alert_duration_seconds", self.alert_duration_seconds)
+        rules.check_int(f"{where}.budget_usd", self.budget_usd, 1, 10_000_000)
+        if not self.budget_thresholds:
+            raise InvalidConfig(f"{where}.budget_thresholds", (), "expected at least one share of the budget")
+        for share in self.budget_thresholds:
+            rules.check_number(f"{where}.budget_thresholds", share, 0, 10, low_open=True)
+        rules.check_unique(f"{where}.budget_thresholds", (str(s) for s in self.budget_thresholds))
+        rules.check_uptime_regions(f"{where}.uptime_regions", self.uptime_regions)
+        rules.check_one_of(f"{where}.uptime_period_seconds", self.uptime_period_seconds, rules.UPTIME_PERIODS)
 
 
 @dataclass(frozen=True)
@@ -268,6 +297,7 @@ class Environment:
         self.database.validate(f"{where}.database")
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
+        self.operations.validate(f"{where}.operations")
         for key, value in self.settings.items():
             rules.check_name(f"{where}.settings", key, rules.ENV_VAR_NAME)
             if "@" in value.partition("://")[2].split("/")[0]:

@@ -13,6 +13,7 @@ from mindmirror_infra.constructs.project_apis import ProjectApis, ProjectApisPro
 from mindmirror_infra.stacks.data import build_data
 from mindmirror_infra.stacks.deployer import build_deployer
 from mindmirror_infra.stacks.identity import build_identity
+from mindmirror_infra.stacks.operations import build_operations, hosts_by_address_convention
 from mindmirror_infra.stacks.runtime_access import grant_runtime_access
 
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
@@ -64,3 +65,5 @@ class EnvironmentStack(TerraformStack):
         )
         grant_runtime_access(catalog, self.identity, self.data)
         self.deployer = build_deployer(self, env, self.identity)
+        public = [s.name for s in catalog.services if s.public]
+        self.operations = build_operations(self, catalog, env, public_hosts=hosts_by_address_convention(public))
