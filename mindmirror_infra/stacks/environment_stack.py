@@ -10,6 +10,7 @@ from mindmirror_infra.catalog import Catalog, Environment
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
 from mindmirror_infra.constructs.network import Network, NetworkProps
 from mindmirror_infra.constructs.project_apis import ProjectApis, ProjectApisProps
+from mindmirror_infra.stacks.compute import build_compute
 from mindmirror_infra.stacks.identity import build_identity
 
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
@@ -52,3 +53,11 @@ class EnvironmentStack(TerraformStack):
             depends_on=self.apis.all,
         )
         self.identity = build_identity(self, catalog, env)
+        self.compute = build_compute(
+            self,
+            catalog,
+            env,
+            self.identity,
+            connector=self.network.connector.id,
+            depends_on=[self.apis.services["run.googleapis.com"]],
+        )
