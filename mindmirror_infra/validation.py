@@ -142,3 +142,41 @@ def check_secret_mount_path(field: str, path: str) -> None:
     inside = path.startswith(SECRET_MOUNT_ROOT) and len(path) > len(SECRET_MOUNT_ROOT)
     if not inside or "//" in path or "/../" in path + "/" or path.endswith("/"):
         raise InvalidConfig(field, path, "expected a folder under '/secrets/', such as '/secrets/database'")
+
+
+# Cloud SQL for PostgreSQL accepts shared-core tiers and custom tiers only.
+SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
+_SQL_CUSTOM_TIER = re.compile(r"db-custom-([1-9][0-9]*)-([1-9][0-9]*)")
+SQL_MAX_VCPUS = 96
+SQL_MIN_MEMORY_MB = 3840
+# Memory per vCPU of a custom tier, in MB (0.9 and 6.5 GB), and its granularity.
+SQL_MEMORY_PER_VCPU_MB = (0.9 * 1024, 6.5 * 1024)
+SQL_MEMORY_STEP_MB = 256
+# The range Cloud SQL accepts for the PostgreSQL `max_connections` flag.
+SQL_MAX_CONNECTIONS = (14, 262143)
+
+
+def check_sql_tier(field: str, value: Any) -> None:
+    """A Cloud SQL PostgreSQL tier: shared-core, or ``db-custom-<vCPUs>-<memory MB>`` within the machine rules."""
+    if value in SQL_SHARED_CORE_TIERS:
+        return
+    match = _SQL_CUSTOM_TIER.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidConfig(
+            field,
+            value,
+            "expected 'db-custom-<vCPUs>-<memory MB>' such as 'db-custom-2-7680', or 'db-f1-micro' or 'db-g1-small'",
+        )
+    vcpus, memory = int(match[1]), int(match[2])
+    if vcpus != 1 and (vcpus % 2 or vcpus > SQL_MAX_VCPUS):
+        raise InvalidConfig(field, value, f"expected 1 vCPU or an even number of vCPUs up to {SQL_MAX_VCPUS}")
+    step = SQL_MEMORY_STEP_MB
+    low = max(SQL_MIN_MEMORY_MB, -(-int(vcpus * SQL_MEMORY_PER_VCPU_MB[0]) // step) * step)
+    high = int(vcpus * SQL_MEMORY_PER_VCPU_MB[1]) // step * step
+    if memory % step or not low <= memory <= high:
+        raise InvalidConfig(
+            field,
+            value,
+            f"expected memory for {vcpus} vCPU to be a multiple of {step} MB from {low} to {high} MB "
+            f"(0.9-6.5 GB per vCPU, at least {SQL_MIN_MEMORY_MB} MB)",
+        )

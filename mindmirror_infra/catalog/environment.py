@@ -96,6 +96,17 @@ class DatabaseSettings:
     maintenance_day: int = 7
     maintenance_hour: int = 4
 
+    def validate(self, where: str) -> None:
+        # The same rules as the Cloud SQL construct's, so a bad value is refused
+        # when the catalog is built, naming the setting to change.
+        rules.check_sql_tier(f"{where}.tier", self.tier)
+        rules.check_int(f"{where}.disk_size_gb", self.disk_size_gb, 10, 65536)
+        rules.check_hh_mm(f"{where}.backup_start_time", self.backup_start_time)
+        rules.check_int(f"{where}.retained_backups", self.retained_backups, 1, 365)
+        rules.check_int(f"{where}.max_connections", self.max_connections, *rules.SQL_MAX_CONNECTIONS)
+        rules.check_int(f"{where}.maintenance_day", self.maintenance_day, 1, 7)
+        rules.check_int(f"{where}.maintenance_hour", self.maintenance_hour, 0, 23)
+
 
 @dataclass(frozen=True)
 class ServiceSize:
@@ -241,6 +252,8 @@ class Environment:
         operations: alerting and budget.
         region: Default ``us-central1``.
         network, database, services, registry: see each type. Defaults: production sizes.
+        documents_bucket: the bucket of documents the services read. Default
+            ``<project_id>-documents`` (bucket names are global).
         settings: non-secret values services receive as environment variables.
         traffic: canary splits. Default none: all traffic to the latest revision.
     """
@@ -254,17 +267,22 @@ class Environment:
     database: DatabaseSettings = DatabaseSettings()
     services: ServiceSettings = ServiceSettings()
     registry: RegistrySettings = RegistrySettings()
+    documents_bucket: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
     traffic: tuple[TrafficSplit, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", _frozen(self.settings))
+        if not self.documents_bucket:
+            object.__setattr__(self, "documents_bucket", f"{self.project_id}-documents")
         where = f"environments[{self.name}]"
         rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
         rules.check_name(f"{where}.region", self.region, rules.REGION)
         rules.check_name(f"{where}.github_repository", self.github_repository, rules.GITHUB_REPOSITORY)
+        rules.check_name(f"{where}.documents_bucket", self.documents_bucket, rules.BUCKET_NAME)
         self.network.validate(f"{where}.network")
+        self.database.validate(f"{where}.database")
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
         for split in self.traffic:
