@@ -14,7 +14,6 @@ from pathlib import Path
 from cdktn import App
 
 from mindmirror_infra.catalog import Catalog
-from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.layout import STACKS_DIR, stack_file
 from mindmirror_infra.output import staging_folder, swap
 from mindmirror_infra.stacks.environment_stack import EnvironmentStack

@@ -113,4 +113,3 @@ def run_all(project: FakeProject) -> dict[str, subprocess.CompletedProcess[str]]
             project.apply_creates_instances()
         results[script] = project.run(script)
     return results
-

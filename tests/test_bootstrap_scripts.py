@@ -222,21 +222,25 @@ def test_dry_run_prints_each_change_and_makes_none(project: FakeProject) -> None
 
 
 def test_project_and_region_come_from_flags_or_the_environment(project: FakeProject) -> None:
-    state = empty_project("mm-other-project")
-    project.set_state(state)
-    assert project.run("03-create-artifact-registry.sh", "--project", "mm-other-project", "--region=europe-west1").returncode == 0
-    assert project.changes()[-1].startswith("artifacts repositories create services --project=mm-other-project --location=europe-west1")
+    project.set_state(empty_project("mm-other-project"))
+    create = "artifacts repositories create services --project=mm-other-project --location="
+    flags = ("--project", "mm-other-project", "--region=europe-west1")
+    assert project.run("03-create-artifact-registry.sh", *flags).returncode == 0
+    assert project.changes()[-1].startswith(create + "europe-west1 ")
     project.forget_calls()
     env = {"MINDMIRROR_PROJECT": "mm-other-project", "MINDMIRROR_REGION": "europe-west4"}
     assert project.run("03-create-artifact-registry.sh", env=env).returncode == 0
-    assert project.changes()[-1].startswith("artifacts repositories create services --project=mm-other-project --location=europe-west4")
+    assert project.changes()[-1].startswith(create + "europe-west4 ")
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--bogus"], "01-setup-secrets.sh: unknown argument '--bogus'; see --help\n"),
-        (["--project", "Bad_Project"], "01-setup-secrets.sh: --project: 'Bad_Project' is not a project id; see --help\n"),
+        (
+            ["--project", "Bad_Project"],
+            "01-setup-secrets.sh: --project: 'Bad_Project' is not a project id; see --help\n",
+        ),
         (["--region"], "01-setup-secrets.sh: --region needs a value; see --help\n"),
     ],
 )

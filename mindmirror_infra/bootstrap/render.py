@@ -6,7 +6,8 @@ import shlex
 import shutil
 from pathlib import Path
 
-from jinja2 import Environment as Jinja, PackageLoader, StrictUndefined
+from jinja2 import Environment as Jinja
+from jinja2 import PackageLoader, StrictUndefined
 
 from mindmirror_infra.bootstrap.plan import bootstrap_plan, scripts
 from mindmirror_infra.catalog import Catalog
