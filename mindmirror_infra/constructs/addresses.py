@@ -8,11 +8,13 @@ Every construct therefore pins the name of each resource it creates.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from cdktn import TerraformResource
+if TYPE_CHECKING:
+    # Only for the type: the bootstrap scripts build names here without loading cdktn.
+    from cdktn import TerraformResource
 
-R = TypeVar("R", bound=TerraformResource)
+R = TypeVar("R", bound="TerraformResource")
 
 
 def address_name(*parts: str) -> str:
