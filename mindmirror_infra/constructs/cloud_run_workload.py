@@ -128,7 +128,7 @@ def volumes(
             # File modes stay at Cloud Run's default (0444): a stricter mode
             # would hide the file from a container that does not run as root.
             secret=secret(
-                secret=mount.secret.resource.secret_id, items=[item(path=mount.file, version=SECRET_VERSION)]
+                secret=mount.secret.secret_id_reference, items=[item(path=mount.file, version=SECRET_VERSION)]
             ),
         )
         for mount in props.secrets

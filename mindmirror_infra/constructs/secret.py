@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from cdktn import TerraformResourceLifecycle
 from cdktn_provider_google.secret_manager_secret import (
@@ -74,6 +75,11 @@ class Secret(Construct):
     def secret_id(self) -> str:
         return self.props.secret_id
 
+    @cached_property
+    def secret_id_reference(self) -> str:
+        """The secret id as a reference to the resource, read once (each read is a jsii round trip)."""
+        return self.resource.secret_id
+
     def grant_read(self, account: ServiceAccount) -> SecretManagerSecretIamMember:
         """Lets ``account`` read this secret, and only this one; returns the grant.
 
@@ -88,7 +94,7 @@ class Secret(Construct):
                     self,
                     f"reader-{account.account_id}",
                     project=self.props.project_id,
-                    secret_id=self.resource.secret_id,
+                    secret_id=self.secret_id_reference,
                     role=ACCESSOR_ROLE,
                     member=account.member,
                 ),

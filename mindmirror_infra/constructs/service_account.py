@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from cdktn_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
 from cdktn_provider_google.service_account import ServiceAccount as GoogleServiceAccount
@@ -92,12 +93,14 @@ class ServiceAccount(Construct):
     def account_id(self) -> str:
         return self.props.account_id
 
-    @property
+    # References are read once: each read of a resource attribute is a round
+    # trip to the jsii runtime, and a reference can be used any number of times.
+    @cached_property
     def email(self) -> str:
         """A reference to the email, so that users of it depend on the account."""
         return self.resource.email
 
-    @property
+    @cached_property
     def member(self) -> str:
         """The IAM member string, ``serviceAccount:<email>``."""
         return self.resource.member
