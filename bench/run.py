@@ -3,9 +3,10 @@
 The floor is a Python process that imports the Google provider bindings the
 stacks use and synthesizes an empty stack: the cost no synthesis can avoid.
 Each measurement is a fresh process tree, run several times; the table gives
-the minimum and the median.
+the minimum and the median. Runs go round by round (every measurement once,
+then again), so a change in the machine's load reaches all of them alike.
 
-    .venv/bin/python -m bench.run [--runs 5] [--skip-make-test] [--json bench/results.json]
+    .venv/bin/python -m bench.run [--runs 5] [--skip-make-test] [--json .bench/results.json]
 """
 
 from __future__ import annotations
@@ -13,17 +14,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+MIN_RUNS = 5
+SIZES = (10, 50, 200)
+# The targets of the project, as ratios of the minimum to the floor's minimum.
+EMBEDDED_TARGET = 1.3
+LARGEST_TARGET = 2.5
+MAKE_TEST_TARGET_S = 90.0
+# Growth counts as linear when the cost per added service from 50 to 200
+# services is within this factor of the cost per added service from 10 to 50.
+LINEAR_TOLERANCE = 1.25
 
 FLOOR_PROGRAM = """
 import importlib, sys, tempfile
@@ -43,10 +55,11 @@ print("\\n".join(sorted(m for m in sys.modules if m.startswith("cdktn_provider_g
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class Measurement:
     name: str
-    runs: list[float]
+    command: list[str]
+    runs: list[float] = field(default_factory=list)
 
     @property
     def minimum(self) -> float:
@@ -65,13 +78,10 @@ def environment() -> dict[str, str]:
     return env
 
 
-def timed(command: Sequence[str], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=REPO, env=environment(), check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return times
+def timed_once(command: Sequence[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=REPO, env=environment(), check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
 def synth_command(out: Path, catalog: str | None = None) -> list[str]:
@@ -79,29 +89,61 @@ def synth_command(out: Path, catalog: str | None = None) -> list[str]:
     return [*command, "--catalog", catalog] if catalog else command
 
 
-def measure(runs: int, with_make_test: bool) -> list[Measurement]:
+def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
     bindings = subprocess.run(
         [PYTHON, "-c", LIST_BINDINGS_PROGRAM], cwd=REPO, env=environment(), check=True, capture_output=True, text=True
     ).stdout.split()
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"
-        plan: list[tuple[str, list[str]]] = [
-            ("floor: import bindings + empty stack", [PYTHON, "-c", FLOOR_PROGRAM, *bindings]),
-            ("mminfra synth (embedded, 2 envs)", synth_command(out)),
+        plan = [
+            Measurement("floor: import bindings + empty stack", [PYTHON, "-c", FLOOR_PROGRAM, *bindings]),
+            Measurement("mminfra synth (embedded, 2 envs)", synth_command(out)),
             *(
-                (f"synth {n} services (2 envs)", synth_command(out, f"bench.catalogs:services_{n}"))
-                for n in (10, 50, 200)
+                Measurement(f"synth {n} services (2 envs)", synth_command(out, f"bench.catalogs:services_{n}"))
+                for n in SIZES
             ),
         ]
-        results = [Measurement(name, timed(command, runs)) for name, command in plan]
-    if with_make_test:
-        results.append(Measurement("make test", timed(["make", "test"], runs)))
-    return results
+        for round_number in range(1, runs + 1):
+            for m in plan:
+                m.runs.append(timed_once(m.command))
+            print(f"round {round_number}/{runs} done", file=sys.stderr)
+    if make_test:
+        # Set up once, untimed: the figure is the suite on a machine that has run it before.
+        subprocess.run([*make_test[:-1], "setup"], cwd=REPO, env=environment(), check=True, capture_output=True)
+        suite = Measurement(shlex.join(make_test), make_test)
+        for round_number in range(1, runs + 1):
+            suite.runs.append(timed_once(make_test))
+            print(f"{suite.name} {round_number}/{runs} done", file=sys.stderr)
+        plan.append(suite)
+    return plan
+
+
+def growth(results: list[Measurement]) -> dict[str, Any]:
+    """Cost per added service between the catalog sizes, from the minima."""
+    by_size = dict(zip(SIZES, results[2 : 2 + len(SIZES)], strict=True))
+    small, mid, large = SIZES
+    first = (by_size[mid].minimum - by_size[small].minimum) / (mid - small)
+    second = (by_size[large].minimum - by_size[mid].minimum) / (large - mid)
+    return {
+        f"s_per_service_{small}_to_{mid}": round(first, 4),
+        f"s_per_service_{mid}_to_{large}": round(second, 4),
+        "linear": second <= first * LINEAR_TOLERANCE,
+    }
+
+
+def targets(results: list[Measurement], floor: float) -> list[dict[str, Any]]:
+    checks = [
+        ("embedded synth <= 1.3x floor", results[1].minimum / floor, EMBEDDED_TARGET),
+        (f"{SIZES[-1]} services <= 2.5x floor", results[1 + len(SIZES)].minimum / floor, LARGEST_TARGET),
+    ]
+    if len(results) > 2 + len(SIZES):
+        checks.append(("make test <= 90 s", results[-1].minimum, MAKE_TEST_TARGET_S))
+    return [{"target": name, "value": round(value, 2), "met": value <= limit} for name, value, limit in checks]
 
 
 def report(results: list[Measurement], json_path: Path) -> None:
     floor = results[0].minimum
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": m.name,
             "min_s": round(m.minimum, 3),
@@ -119,18 +161,39 @@ def report(results: list[Measurement], json_path: Path) -> None:
             f"{r['name']:<{width}}  {r['min_s']:>8.2f}  {r['median_s']:>8.2f}  "
             f"{r['min_ratio_to_floor']:>6.2f}  {r['median_ratio_to_floor']:>8.2f}"
         )
+    grown, checked = growth(results), targets(results, floor)
+    print("\ncost per added service: " + ", ".join(f"{k} {v}" for k, v in grown.items()))
+    for check in checked:
+        print(f"{check['target']}: {check['value']} {'met' if check['met'] else 'MISSED'}")
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps({"floor_s": round(floor, 3), "results": rows}, indent=2) + "\n")
+    document = {
+        "floor_s": round(floor, 3),
+        "runs": len(results[0].runs),
+        "cpus": os.cpu_count(),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "results": rows,
+        "growth": grown,
+        "targets": checked,
+    }
+    json_path.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\nwrote {json_path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=MIN_RUNS, help=f"runs of each measurement (at least {MIN_RUNS})")
     parser.add_argument("--skip-make-test", action="store_true")
+    parser.add_argument(
+        "--make-test",
+        default="make test",
+        help="the suite command; its last word is the target, replaced by 'setup' for the untimed set-up",
+    )
     parser.add_argument("--json", type=Path, default=REPO / ".bench" / "results.json")
     args = parser.parse_args()
-    report(measure(args.runs, not args.skip_make_test), args.json)
+    if args.runs < MIN_RUNS:
+        parser.error(f"--runs: {args.runs} is not allowed; expected at least {MIN_RUNS}")
+    make_test = None if args.skip_make_test else shlex.split(args.make_test)
+    report(measure(args.runs, make_test), args.json)
 
 
 if __name__ == "__main__":
