@@ -138,7 +138,10 @@ STATEFUL_TYPES = (
 
 # Protection the API itself offers, beyond OpenTofu's prevent_destroy: (path, required value).
 API_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], Any], ...]] = {
-    "google_sql_database_instance": ((("deletion_protection",), True), (("settings", "deletion_protection_enabled"), True)),
+    "google_sql_database_instance": (
+        (("deletion_protection",), True),
+        (("settings", "deletion_protection_enabled"), True),
+    ),
     "google_secret_manager_secret": ((("deletion_protection",), True),),
 }
 
@@ -202,8 +205,9 @@ def granted_roles(body: dict[str, Any]) -> list[str]:
 
 
 def granted_members(body: dict[str, Any]) -> list[str]:
-    members = body.get("members") if isinstance(body.get("members"), list) else []
-    return [m for m in [body.get("member"), *members] if isinstance(m, str)]
+    members = body.get("members")
+    listed: list[Any] = members if isinstance(members, list) else []
+    return [m for m in [body.get("member"), *listed] if isinstance(m, str)]
 
 
 @invariant("no-primitive-roles", "no IAM grant of roles/owner, roles/editor or roles/viewer")
@@ -355,9 +359,7 @@ def references(expression: str) -> set[str]:
             continue
         if root == "data" and third:
             found.add(f"data.{second}.{third}")
-        elif root in ("var", "local", "module"):
-            found.add(f"{root}.{second}")
-        elif RESOURCE_TYPE.match(root):
+        elif root in ("var", "local", "module") or RESOURCE_TYPE.match(root):
             found.add(f"{root}.{second}")
     return found
 
@@ -427,4 +429,7 @@ def own_runtime_account(config: Config) -> Iterator[tuple[str, str]]:
     for account, workloads in sorted(users.items()):
         if len(workloads) > 1:
             for address in workloads:
-                yield address, f"shares google_service_account.{account} with {', '.join(sorted(set(workloads) - {address}))}"
+                yield (
+                    address,
+                    f"shares google_service_account.{account} with {', '.join(sorted(set(workloads) - {address}))}",
+                )
