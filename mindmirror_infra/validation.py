@@ -67,6 +67,16 @@ EMAIL = (
 
 Rule = tuple[re.Pattern[str], str]
 
+# The regions Cloud Monitoring runs uptime checkers from, and how many the API requires.
+UPTIME_REGIONS = ("ASIA_PACIFIC", "EUROPE", "SOUTH_AMERICA", "USA", "USA_IOWA", "USA_OREGON", "USA_VIRGINIA")
+MIN_UPTIME_REGIONS = 3
+# The uptime check periods the API accepts, in seconds.
+UPTIME_PERIODS = (60, 300, 600, 900)
+# A budget notifies at most this many Monitoring channels (Cloud Billing Budget API).
+MAX_BUDGET_CHANNELS = 5
+# Cloud Monitoring takes condition durations in whole minutes, up to a day.
+MAX_ALERT_DURATION_SECONDS = 86_400
+
 
 def check_name(field: str, value: Any, rule: Rule) -> None:
     pattern, allowed = rule
@@ -116,3 +126,59 @@ def check_cidr(field: str, value: Any, prefix_length: int | None = None) -> ipad
 def check_hh_mm(field: str, value: Any) -> None:
     if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
         raise InvalidConfig(field, value, "expected a 24-hour time as 'HH:MM', such as '03:00'")
+
+
+# Cloud SQL for PostgreSQL accepts shared-core tiers and custom tiers only.
+SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
+_SQL_CUSTOM_TIER = re.compile(r"db-custom-([1-9][0-9]*)-([1-9][0-9]*)")
+SQL_MAX_VCPUS = 96
+SQL_MIN_MEMORY_MB = 3840
+# Memory per vCPU of a custom tier, in MB (0.9 and 6.5 GB), and its granularity.
+SQL_MEMORY_PER_VCPU_MB = (0.9 * 1024, 6.5 * 1024)
+SQL_MEMORY_STEP_MB = 256
+# The range Cloud SQL accepts for the PostgreSQL `max_connections` flag.
+SQL_MAX_CONNECTIONS = (14, 262143)
+
+
+def check_sql_tier(field: str, value: Any) -> None:
+    """A Cloud SQL PostgreSQL tier: shared-core, or ``db-custom-<vCPUs>-<memory MB>`` within the machine rules."""
+    if value in SQL_SHARED_CORE_TIERS:
+        return
+    match = _SQL_CUSTOM_TIER.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidConfig(
+            field,
+            value,
+            "expected 'db-custom-<vCPUs>-<memory MB>' such as 'db-custom-2-7680', or 'db-f1-micro' or 'db-g1-small'",
+        )
+    vcpus, memory = int(match[1]), int(match[2])
+    if vcpus != 1 and (vcpus % 2 or vcpus > SQL_MAX_VCPUS):
+        raise InvalidConfig(field, value, f"expected 1 vCPU or an even number of vCPUs up to {SQL_MAX_VCPUS}")
+    step = SQL_MEMORY_STEP_MB
+    low = max(SQL_MIN_MEMORY_MB, -(-int(vcpus * SQL_MEMORY_PER_VCPU_MB[0]) // step) * step)
+    high = int(vcpus * SQL_MEMORY_PER_VCPU_MB[1]) // step * step
+    if memory % step or not low <= memory <= high:
+        raise InvalidConfig(
+            field,
+            value,
+            f"expected memory for {vcpus} vCPU to be a multiple of {step} MB from {low} to {high} MB "
+            f"(0.9-6.5 GB per vCPU, at least {SQL_MIN_MEMORY_MB} MB)",
+        )
+
+
+def check_duration(field: str, value: Any) -> None:
+    """An alert condition's duration: whole minutes from 0 to a day, in seconds."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if not is_int or not 0 <= value <= MAX_ALERT_DURATION_SECONDS or value % 60:
+        raise InvalidConfig(
+            field, value, f"expected seconds in whole minutes from 0 to {MAX_ALERT_DURATION_SECONDS}, such as 300"
+        )
+
+
+def check_uptime_regions(field: str, regions: Any) -> None:
+    """At least three distinct regions Cloud Monitoring runs uptime checkers from."""
+    if not isinstance(regions, tuple) or len(set(regions)) < MIN_UPTIME_REGIONS:
+        raise InvalidConfig(field, regions, f"expected at least {MIN_UPTIME_REGIONS} distinct regions")
+    for region in regions:
+        check_one_of(field, region, UPTIME_REGIONS)
+    check_unique(field, regions)

@@ -28,13 +28,13 @@ def test_google_provider_is_pinned_and_sourced_from_hashicorp(stacks: dict[str, 
 def test_provider_targets_each_environments_project(stacks: dict[str, Config]) -> None:
     production = stacks["production"]["provider"]["google"]
     staging = stacks["staging"]["provider"]["google"]
-    assert production == [
-        {
-            "project": "mindmirror-prod",
-            "region": "us-central1",
-            "default_labels": {"environment": "production", "managed_by": "mindmirror-infra"},
-        }
-    ]
+    assert production[0] == {
+        "project": "mindmirror-prod",
+        "region": "us-central1",
+        "default_labels": {"environment": "production", "managed_by": "mindmirror-infra"},
+    }
+    # Further providers serve single resources and are never the default.
+    assert all("alias" in provider for provider in production[1:])
     assert staging[0]["project"] == "mindmirror-staging"
 
 

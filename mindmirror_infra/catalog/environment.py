@@ -96,6 +96,17 @@ class DatabaseSettings:
     maintenance_day: int = 7
     maintenance_hour: int = 4
 
+    def validate(self, where: str) -> None:
+        # The same rules as the Cloud SQL construct's, so a bad value is refused
+        # when the catalog is built, naming the setting to change.
+        rules.check_sql_tier(f"{where}.tier", self.tier)
+        rules.check_int(f"{where}.disk_size_gb", self.disk_size_gb, 10, 65536)
+        rules.check_hh_mm(f"{where}.backup_start_time", self.backup_start_time)
+        rules.check_int(f"{where}.retained_backups", self.retained_backups, 1, 365)
+        rules.check_int(f"{where}.max_connections", self.max_connections, *rules.SQL_MAX_CONNECTIONS)
+        rules.check_int(f"{where}.maintenance_day", self.maintenance_day, 1, 7)
+        rules.check_int(f"{where}.maintenance_hour", self.maintenance_hour, 0, 23)
+
 
 @dataclass(frozen=True)
 class ServiceSize:
@@ -195,13 +206,16 @@ class OperationsSettings:
     """Alerting and cost limits (strategy, Essential Observability and Cost Monitoring).
 
     Attributes:
-        notification_emails: who is told. At least one address.
+        notification_emails: who is told, by every alert and the budget. 1 to 5 addresses.
         error_ratio: alert when 5xx responses exceed this share of requests. Default 0.05.
         latency_p95_ms: alert when p95 request latency exceeds this. Default 2000.
         cpu_utilization: alert when container CPU utilization exceeds this. Default 0.8.
-        alert_duration_seconds: how long a condition must hold. Default 300.
-        budget_usd: the monthly budget of the project. Default 200.
-        budget_thresholds: shares of the budget that notify. Default 50/75/90/100 %.
+        alert_duration_seconds: how long a condition must hold; a multiple of 60. Default 300.
+        budget_usd: the monthly budget of the project, in US dollars. Default 200.
+        budget_thresholds: shares of the budget whose actual spend notifies. Default 50/75/90/100 %.
+        uptime_regions: where uptime checks run from; at least 3. Default the three US
+            regions and Europe.
+        uptime_period_seconds: how often each uptime check runs: 60, 300, 600 or 900. Default 60.
     """
 
     notification_emails: tuple[str, ...]
@@ -211,6 +225,32 @@ class OperationsSettings:
     alert_duration_seconds: int = 300
     budget_usd: int = 200
     budget_thresholds: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
+    uptime_regions: tuple[str, ...] = ("USA_OREGON", "USA_IOWA", "USA_VIRGINIA", "EUROPE")
+    uptime_period_seconds: int = 60
+
+    def validate(self, where: str) -> None:
+        emails, limit = self.notification_emails, rules.MAX_BUDGET_CHANNELS
+        if not emails or len(emails) > limit:
+            raise InvalidConfig(
+                f"{where}.notification_emails",
+                emails,
+                f"expected 1 to {limit} addresses (a budget notifies at most {limit} channels)",
+            )
+        for email in emails:
+            rules.check_name(f"{where}.notification_emails", email, rules.EMAIL)
+        rules.check_unique(f"{where}.notification_emails", emails)
+        rules.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
+        rules.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
+        rules.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)
+        rules.check_duration(f"{where}.alert_duration_seconds", self.alert_duration_seconds)
+        rules.check_int(f"{where}.budget_usd", self.budget_usd, 1, 10_000_000)
+        if not self.budget_thresholds:
+            raise InvalidConfig(f"{where}.budget_thresholds", (), "expected at least one share of the budget")
+        for share in self.budget_thresholds:
+            rules.check_number(f"{where}.budget_thresholds", share, 0, 10, low_open=True)
+        rules.check_unique(f"{where}.budget_thresholds", (str(s) for s in self.budget_thresholds))
+        rules.check_uptime_regions(f"{where}.uptime_regions", self.uptime_regions)
+        rules.check_one_of(f"{where}.uptime_period_seconds", self.uptime_period_seconds, rules.UPTIME_PERIODS)
 
 
 @dataclass(frozen=True)
@@ -224,6 +264,8 @@ class Environment:
         operations: alerting and budget.
         region: Default ``us-central1``.
         network, database, services, registry: see each type. Defaults: production sizes.
+        documents_bucket: the bucket of documents the services read. Default
+            ``<project_id>-documents`` (bucket names are global).
         settings: non-secret values services receive as environment variables.
         traffic: canary splits. Default none: all traffic to the latest revision.
     """
@@ -237,19 +279,25 @@ class Environment:
     database: DatabaseSettings = DatabaseSettings()
     services: ServiceSettings = ServiceSettings()
     registry: RegistrySettings = RegistrySettings()
+    documents_bucket: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
     traffic: tuple[TrafficSplit, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", _frozen(self.settings))
+        if not self.documents_bucket:
+            object.__setattr__(self, "documents_bucket", f"{self.project_id}-documents")
         where = f"environments[{self.name}]"
         rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
         rules.check_name(f"{where}.region", self.region, rules.REGION)
         rules.check_name(f"{where}.github_repository", self.github_repository, rules.GITHUB_REPOSITORY)
+        rules.check_name(f"{where}.documents_bucket", self.documents_bucket, rules.BUCKET_NAME)
         self.network.validate(f"{where}.network")
+        self.database.validate(f"{where}.database")
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
+        self.operations.validate(f"{where}.operations")
         for key, value in self.settings.items():
             rules.check_name(f"{where}.settings", key, rules.ENV_VAR_NAME)
             if "@" in value.partition("://")[2].split("/")[0]:

@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktn_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
 from cdktn_provider_google.service_account import ServiceAccount as GoogleServiceAccount
+from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.errors import InvalidConfig
+
+ACT_AS_ROLE = "roles/iam.serviceAccountUser"
+# Basic roles reach every service of the project.
+PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+# Roles that must be granted on one resource, never on the whole project: at
+# project level they would reach every secret, bucket or account.
+RESOURCE_LEVEL_ROLES = frozenset(
+    {
+        "roles/secretmanager.secretAccessor",
+        "roles/storage.objectViewer",
+        "roles/storage.objectAdmin",
+        ACT_AS_ROLE,
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.workloadIdentityUser",
+    }
+)
+
+
+@dataclass(frozen=True)
+class IamCondition:
+    """An IAM condition that narrows a project-level grant.
+
+    Attributes:
+        key: tells grants of one role to one account apart; part of the address.
+        title: shown in the console.
+        expression: the CEL expression.
+    """
+
+    key: str
+    title: str
+    expression: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +85,8 @@ class ServiceAccount(Construct):
             ),
             props.account_id,
         )
+        self._project_roles: dict[tuple[str, str], ProjectIamMember] = {}
+        self._users: dict[str, ServiceAccountIamMember] = {}
 
     @property
     def account_id(self) -> str:
@@ -65,3 +101,63 @@ class ServiceAccount(Construct):
     def member(self) -> str:
         """The IAM member string, ``serviceAccount:<email>``."""
         return self.resource.member
+
+    def grant_project_role(self, role: str, condition: IamCondition | None = None) -> ProjectIamMember:
+        """Grants ``role`` on the project to this account, optionally narrowed by ``condition``.
+
+        Addressed ``google_project_iam_member.<account>_<role>[_<condition key>]``;
+        granting twice returns the same grant. Basic roles and roles that belong
+        on a single resource (secret access, object access, acting as an account)
+        are refused.
+        """
+        where = f"{self.account_id}.project_roles"
+        if role in PRIMITIVE_ROLES:
+            raise InvalidConfig(where, role, "basic roles are never granted; expected a predefined role")
+        if role in RESOURCE_LEVEL_ROLES:
+            raise InvalidConfig(where, role, "expected a role for the project; grant this one on the resource itself")
+        if not role.startswith("roles/"):
+            raise InvalidConfig(where, role, "expected a predefined role such as 'roles/logging.logWriter'")
+        key = (role, condition.key if condition else "")
+        grant = self._project_roles.get(key)
+        if grant is None:
+            name_parts = [self.account_id, role.removeprefix("roles/"), *([condition.key] if condition else [])]
+            grant = pin(
+                ProjectIamMember(
+                    self,
+                    "-".join(["project", *name_parts[1:]]),
+                    project=self.props.project_id,
+                    role=role,
+                    member=self.member,
+                    condition=ProjectIamMemberCondition(title=condition.title, expression=condition.expression)
+                    if condition
+                    else None,
+                ),
+                *name_parts,
+            )
+            self._project_roles[key] = grant
+        return grant
+
+    def grant_act_as(self, user: ServiceAccount) -> ServiceAccountIamMember:
+        """Lets ``user`` deploy workloads that run as this account, and only this one.
+
+        ``iam.serviceAccountUser`` on this account alone, never on the project:
+        a project-level grant would let ``user`` act as every account, the
+        deployer included. Addressed
+        ``google_service_account_iam_member.<account>_user_<user>``.
+        """
+        grant = self._users.get(user.account_id)
+        if grant is None:
+            grant = pin(
+                ServiceAccountIamMember(
+                    self,
+                    f"user-{user.account_id}",
+                    service_account_id=self.resource.name,
+                    role=ACT_AS_ROLE,
+                    member=user.member,
+                ),
+                self.account_id,
+                "user",
+                user.account_id,
+            )
+            self._users[user.account_id] = grant
+        return grant

@@ -10,7 +10,11 @@ from mindmirror_infra.catalog import Catalog, Environment
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
 from mindmirror_infra.constructs.network import Network, NetworkProps
 from mindmirror_infra.constructs.project_apis import ProjectApis, ProjectApisProps
+from mindmirror_infra.stacks.data import build_data
+from mindmirror_infra.stacks.deployer import build_deployer
 from mindmirror_infra.stacks.identity import build_identity
+from mindmirror_infra.stacks.operations import build_operations, hosts_by_address_convention
+from mindmirror_infra.stacks.runtime_access import grant_runtime_access
 
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
 # of backend settings and is the oldest release still patched.
@@ -52,3 +56,14 @@ class EnvironmentStack(TerraformStack):
             depends_on=self.apis.all,
         )
         self.identity = build_identity(self, catalog, env)
+        self.data = build_data(
+            self,
+            catalog,
+            env,
+            network_id=self.network.vpc.id,
+            private_services_connection=self.network.private_services_connection,
+        )
+        grant_runtime_access(catalog, self.identity, self.data)
+        self.deployer = build_deployer(self, env, self.identity)
+        public = [s.name for s in catalog.services if s.public]
+        self.operations = build_operations(self, catalog, env, public_hosts=hosts_by_address_convention(public))

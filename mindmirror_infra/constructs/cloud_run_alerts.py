@@ -1,0 +1,209 @@
+"""Alert policies on the built-in metrics of Cloud Run services: errors, latency and CPU.
+
+One policy per metric, each condition grouped by ``service_name``: Cloud Monitoring
+opens one incident per service that crosses the threshold, so a notification
+still names its service, while the console lists three policies to tune instead
+of three per service, and each policy is a single condition (alerting is priced
+per condition). The filters name every service explicitly (``one_of``), so what
+is covered is what the configuration says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cdktn_provider_google.monitoring_alert_policy import (
+    MonitoringAlertPolicy,
+    MonitoringAlertPolicyAlertStrategy,
+    MonitoringAlertPolicyConditions,
+    MonitoringAlertPolicyConditionsConditionThreshold,
+    MonitoringAlertPolicyConditionsConditionThresholdAggregations,
+    MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations,
+    MonitoringAlertPolicyDocumentation,
+)
+from constructs import Construct
+
+from mindmirror_infra import validation
+from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.alert_props import check_channels, seconds
+from mindmirror_infra.constructs.cloud_run_runbook import INCIDENT_SERVICE, runbook
+from mindmirror_infra.errors import InvalidConfig
+
+REVISION = 'resource.type="cloud_run_revision"'
+REQUEST_COUNT = 'metric.type="run.googleapis.com/request_count"'
+REQUEST_LATENCIES = 'metric.type="run.googleapis.com/request_latencies"'
+CPU_UTILIZATIONS = 'metric.type="run.googleapis.com/container/cpu/utilizations"'
+BY_SERVICE = "resource.label.service_name"
+# The error ratio is taken over five minutes of requests: over one minute, a
+# quiet service's single failed request would read as a high ratio.
+RATIO_WINDOW_SECONDS = 300
+# Percentiles are taken per minute.
+PERCENTILE_WINDOW_SECONDS = 60
+# An incident whose service stops sending data (scaled to zero, errors gone) closes.
+CLOSE_WITHOUT_DATA = "EVALUATION_MISSING_DATA_INACTIVE"
+AUTO_CLOSE = "1800s"
+
+
+@dataclass(frozen=True)
+class CloudRunAlertsProps:
+    """Attributes:
+    project_id: the project of the services.
+    region: their region, for the commands in each alert's documentation.
+    serving_services: services that answer requests: covered by all three alerts.
+    notification_channels: channel names every alert notifies; 1 to 16.
+    background_services: services that answer no requests: covered by the CPU alert
+        only. Default none.
+    error_ratio: 5xx responses above this share of requests alert. Default 0.05.
+    latency_p95_ms: a p95 request latency above this alerts. Default 2000.
+    cpu_utilization: a p95 container CPU utilization above this share alerts. Default 0.8.
+    duration_seconds: how long a condition must hold; whole minutes. Default 300.
+    """
+
+    project_id: str
+    region: str
+    serving_services: tuple[str, ...]
+    notification_channels: tuple[str, ...]
+    background_services: tuple[str, ...] = ()
+    error_ratio: float = 0.05
+    latency_p95_ms: int = 2000
+    cpu_utilization: float = 0.8
+    duration_seconds: int = 300
+
+    def __post_init__(self) -> None:
+        where = "CloudRunAlertsProps"
+        if not self.serving_services:
+            raise InvalidConfig(f"{where}.serving_services", (), "expected at least one service")
+        for name in self.serving_services + self.background_services:
+            validation.check_name(f"{where}.services", name, validation.CLOUD_RUN_NAME)
+        validation.check_unique(f"{where}.services", self.serving_services + self.background_services)
+        check_channels(f"{where}.notification_channels", self.notification_channels)
+        validation.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
+        validation.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
+        validation.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)
+        validation.check_duration(f"{where}.duration_seconds", self.duration_seconds)
+
+
+def services_filter(names: tuple[str, ...]) -> str:
+    """``resource.label.service_name=one_of("a", "b")``."""
+    quoted = ", ".join(f'"{name}"' for name in names)
+    return f"{BY_SERVICE}=one_of({quoted})"
+
+
+class CloudRunAlerts(Construct):
+    """Three policies, addressed ``google_monitoring_alert_policy.cloud_run_<kind>``:
+
+    - ``cloud_run_error_ratio``: 5xx responses over all responses (a ratio of two
+      filters, ``denominator_filter``; MQL conditions are deprecated);
+    - ``cloud_run_latency_p95``: the 95th percentile of request latency, from the
+      service's merged latency distribution;
+    - ``cloud_run_cpu_utilization``: the 95th percentile of container CPU
+      utilization across the service's instances.
+
+    Each carries Markdown documentation with the first commands to run.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: CloudRunAlertsProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        serving = services_filter(props.serving_services)
+        everything = services_filter(props.serving_services + props.background_services)
+        requests = f"{REQUEST_COUNT} AND {REVISION} AND {serving}"
+        ratio_window = _by_service(RATIO_WINDOW_SECONDS, "REDUCE_SUM")
+        self.error_ratio = self._policy(
+            "error_ratio",
+            f"Cloud Run 5xx responses above {percent(props.error_ratio)} of requests",
+            MonitoringAlertPolicyConditionsConditionThreshold(
+                filter=f'{requests} AND metric.label.response_code_class="5xx"',
+                aggregations=[MonitoringAlertPolicyConditionsConditionThresholdAggregations(**ratio_window)],
+                denominator_filter=requests,
+                denominator_aggregations=[
+                    MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations(**ratio_window)
+                ],
+                comparison="COMPARISON_GT",
+                threshold_value=props.error_ratio,
+                duration=seconds(props.duration_seconds),
+                evaluation_missing_data=CLOSE_WITHOUT_DATA,
+            ),
+            f"More than {percent(props.error_ratio)} of the requests to {INCIDENT_SERVICE} fail with a 5xx status.",
+        )
+        percentile = _by_service(PERCENTILE_WINDOW_SECONDS, "REDUCE_PERCENTILE_95")
+        self.latency_p95 = self._policy(
+            "latency_p95",
+            f"Cloud Run p95 request latency above {props.latency_p95_ms} ms",
+            MonitoringAlertPolicyConditionsConditionThreshold(
+                filter=f"{REQUEST_LATENCIES} AND {REVISION} AND {serving}",
+                aggregations=[MonitoringAlertPolicyConditionsConditionThresholdAggregations(**percentile)],
+                comparison="COMPARISON_GT",
+                threshold_value=props.latency_p95_ms,
+                duration=seconds(props.duration_seconds),
+                evaluation_missing_data=CLOSE_WITHOUT_DATA,
+            ),
+            f"More than one request in twenty to {INCIDENT_SERVICE} takes longer than {props.latency_p95_ms} ms. "
+            "Slow database queries, a cold start after scaling to zero or a slow dependency are the usual causes.",
+        )
+        self.cpu_utilization = self._policy(
+            "cpu_utilization",
+            f"Cloud Run container CPU above {percent(props.cpu_utilization)}",
+            MonitoringAlertPolicyConditionsConditionThreshold(
+                filter=f"{CPU_UTILIZATIONS} AND {REVISION} AND {everything}",
+                aggregations=[MonitoringAlertPolicyConditionsConditionThresholdAggregations(**percentile)],
+                comparison="COMPARISON_GT",
+                threshold_value=props.cpu_utilization,
+                duration=seconds(props.duration_seconds),
+                evaluation_missing_data=CLOSE_WITHOUT_DATA,
+            ),
+            f"The containers of {INCIDENT_SERVICE} use more than {percent(props.cpu_utilization)} of their CPU. "
+            "If it is load, raise --max-instances or --cpu with `gcloud run services update`; "
+            "if a new revision brought it, roll back.",
+        )
+
+    @property
+    def policies(self) -> tuple[MonitoringAlertPolicy, ...]:
+        return (self.error_ratio, self.latency_p95, self.cpu_utilization)
+
+    def _policy(
+        self,
+        kind: str,
+        display_name: str,
+        threshold: MonitoringAlertPolicyConditionsConditionThreshold,
+        summary: str,
+    ) -> MonitoringAlertPolicy:
+        props = self.props
+        return pin(
+            MonitoringAlertPolicy(
+                self,
+                kind,
+                project=props.project_id,
+                display_name=display_name,
+                combiner="OR",
+                conditions=[MonitoringAlertPolicyConditions(display_name=display_name, condition_threshold=threshold)],
+                notification_channels=list(props.notification_channels),
+                alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close=AUTO_CLOSE),
+                documentation=MonitoringAlertPolicyDocumentation(
+                    subject=f"{display_name}: {INCIDENT_SERVICE}",
+                    mime_type="text/markdown",
+                    content=runbook(props.project_id, props.region, first_look=summary),
+                ),
+            ),
+            "cloud_run",
+            kind,
+        )
+
+
+def _by_service(window_seconds: int, reducer: str) -> dict[str, Any]:
+    """Each series' change over the window (a count, or a distribution of the window's
+    values), combined per service by ``reducer``: a percentile of the merged
+    distribution, which a percentile per series (one per response code) then a
+    maximum would overstate whenever a rare status code is slow."""
+    return {
+        "alignment_period": seconds(window_seconds),
+        "per_series_aligner": "ALIGN_DELTA",
+        "cross_series_reducer": reducer,
+        "group_by_fields": [BY_SERVICE],
+    }
+
+
+def percent(share: float) -> str:
+    """``0.05`` -> ``"5 %"``."""
+    return f"{share * 100:g} %"
