@@ -56,9 +56,8 @@ class StackReport:
         return not self.failed and not self.parsing_errors and self.passed > 0
 
     def summary(self) -> str:
-        return (
-            f"{self.stack}: {self.passed} passed, {len(self.failed)} failed, {len(self.skipped)} skipped"
-            + (f", {self.parsing_errors} parsing errors" if self.parsing_errors else "")
+        return f"{self.stack}: {self.passed} passed, {len(self.failed)} failed, {len(self.skipped)} skipped" + (
+            f", {self.parsing_errors} parsing errors" if self.parsing_errors else ""
         )
 
 
@@ -135,25 +134,46 @@ def command(checkov: str, prepared: Prepared) -> list[str]:
     ]
 
 
-def start(checkov: str, prepared: Prepared) -> subprocess.Popen[str]:
-    """Runs checkov in the background (it takes seconds); pass the process to :func:`collect`."""
-    return subprocess.Popen(
-        command(checkov, prepared), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=prepared.root
-    )
+@dataclass
+class Running:
+    """checkov scanning in the background (it takes seconds): start it early, read its reports later."""
 
+    process: subprocess.Popen[str]
+    prepared: Prepared
 
-def collect(process: subprocess.Popen[str], prepared: Prepared, skips: Mapping[str, str]) -> list[StackReport]:
-    stdout, stderr = process.communicate()
-    try:
-        output = json.loads(stdout)
-    except json.JSONDecodeError:
-        raise RuntimeError(f"checkov printed no report (exit {process.returncode}): {stderr.strip()[-500:]}") from None
-    return reports(output, prepared, skips)
+    @classmethod
+    def start(cls, checkov: str, out_dir: Path, scratch: Path) -> Running:
+        prepared = prepare(out_dir, scratch)
+        process = subprocess.Popen(
+            command(checkov, prepared),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=prepared.root,
+            # No network: checkov would otherwise look up its guideline mapping online.
+            env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        )
+        return cls(process, prepared)
+
+    def reports(self, skips: Mapping[str, str]) -> list[StackReport]:
+        stdout, stderr = self.process.communicate()
+        try:
+            output = json.loads(stdout)
+        except json.JSONDecodeError:
+            raise RuntimeError(
+                f"checkov printed no report (exit {self.process.returncode}): {stderr.strip()[-500:]}"
+            ) from None
+        return reports(output, self.prepared, skips)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
 
 
 def run(checkov: str, out_dir: Path, scratch: Path, skips: Mapping[str, str]) -> list[StackReport]:
-    prepared = prepare(out_dir, scratch)
-    return collect(start(checkov, prepared), prepared, skips)
+    """checkov over every stack of ``out_dir``, waiting for its report."""
+    return Running.start(checkov, out_dir, scratch).reports(skips)
 
 
 def reports(output: Any, prepared: Prepared, skips: Mapping[str, str]) -> list[StackReport]:
