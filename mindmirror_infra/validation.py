@@ -60,6 +60,10 @@ GITHUB_REPOSITORY = (
     re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"),
     "a GitHub repository as 'owner/name'",
 )
+REVISION_TAG = (
+    re.compile(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$"),
+    "1-46 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
 EMAIL = (
     re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"),
     "an email address such as 'ops@example.com'",
@@ -76,6 +80,13 @@ UPTIME_PERIODS = (60, 300, 600, 900)
 MAX_BUDGET_CHANNELS = 5
 # Cloud Monitoring takes condition durations in whole minutes, up to a day.
 MAX_ALERT_DURATION_SECONDS = 86_400
+
+# Secrets are files under this folder (DESIGN D7), never environment variables.
+SECRET_MOUNT_ROOT = "/secrets/"
+
+# Names that say "credential": a plain environment variable named like this is
+# refused, because its value would sit in the config and the state (DESIGN D7).
+CREDENTIAL_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE")
 
 
 def check_name(field: str, value: Any, rule: Rule) -> None:
@@ -126,6 +137,21 @@ def check_cidr(field: str, value: Any, prefix_length: int | None = None) -> ipad
 def check_hh_mm(field: str, value: Any) -> None:
     if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
         raise InvalidConfig(field, value, "expected a 24-hour time as 'HH:MM', such as '03:00'")
+
+
+def check_not_credential(field: str, name: str) -> None:
+    """Refuses an environment variable whose name says it holds a credential."""
+    if any(word in name for word in CREDENTIAL_WORDS):
+        raise InvalidConfig(
+            field, name, "a credential must not be a plain environment variable; mount it from a secret instead"
+        )
+
+
+def check_secret_mount_path(field: str, path: str) -> None:
+    """A folder strictly under ``/secrets/``, with no ``..`` or empty part."""
+    inside = path.startswith(SECRET_MOUNT_ROOT) and len(path) > len(SECRET_MOUNT_ROOT)
+    if not inside or "//" in path or "/../" in path + "/" or path.endswith("/"):
+        raise InvalidConfig(field, path, "expected a folder under '/secrets/', such as '/secrets/database'")
 
 
 # Cloud SQL for PostgreSQL accepts shared-core tiers and custom tiers only.

@@ -1,6 +1,6 @@
 """The catalog: plain, validated data describing the system and its environments."""
 
-from mindmirror_infra.catalog.catalog import DEPLOYER_ACCOUNT_ID, ENVIRONMENT_SECRET, Catalog
+from mindmirror_infra.catalog.catalog import DEPLOYER_ACCOUNT_ID, ENVIRONMENT_SECRET, MIGRATIONS_IMAGE, Catalog
 from mindmirror_infra.catalog.environment import (
     DatabaseSettings,
     Environment,
@@ -16,6 +16,7 @@ from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, Secr
 __all__ = [
     "DEPLOYER_ACCOUNT_ID",
     "ENVIRONMENT_SECRET",
+    "MIGRATIONS_IMAGE",
     "Catalog",
     "Database",
     "DatabaseSettings",

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from mindmirror_infra import validation as rules
 from mindmirror_infra.catalog.environment import Environment
 from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, SecretMount, Service
+from mindmirror_infra.cloud_run_sizes import check_size
 from mindmirror_infra.errors import InvalidConfig
 
 # The secret every workload may read to know which environment it runs in.
 ENVIRONMENT_SECRET = "environment"
+# The image every migration job runs (Alembic), beside the services' images.
+MIGRATIONS_IMAGE = "migrations"
 # The service account GitHub Actions deploys as (Workload Identity Federation).
 DEPLOYER_ACCOUNT_ID = "github-deployer"
 # Cloud SQL limits the whole connection name "<project>:<instance>" to 98 characters.
@@ -94,6 +97,10 @@ class Catalog:
                         )
             for name in env.services.sizes:
                 rules.check_one_of(f"{where}.services.sizes", name, service_names)
+            self._check_sizes(env)
+            http_services = {s.name for s in self.services if s.kind == "http"}
+            for split in env.traffic:
+                rules.check_one_of(f"{where}.traffic[{split.service}].service", split.service, http_services)
             for database in self.databases:
                 if len(env.project_id) + 1 + len(database.instance) > MAX_SQL_CONNECTION_NAME:
                     raise InvalidConfig(
@@ -102,8 +109,24 @@ class Catalog:
                         f"expected '{env.project_id}:<instance>' to be at most {MAX_SQL_CONNECTION_NAME} characters",
                     )
 
+    def _check_sizes(self, env: Environment) -> None:
+        # Less than one CPU needs CPU only during requests and one request at a
+        # time: possible for HTTP services only, never for workers and jobs.
+        where = f"environments[{env.name}].services"
+        one_at_a_time = env.services.concurrency == 1
+        for service in self.services:
+            size = env.services.size_of(service.name)
+            at = f"{where}.sizes[{service.name}]" if service.name in env.services.sizes else f"{where}.default_size"
+            check_size(at, size.cpu, size.memory, fractional_cpu=service.kind == "http" and one_at_a_time)
+        if self.databases:
+            default = env.services.default_size
+            check_size(f"{where}.default_size", default.cpu, default.memory, fractional_cpu=False)
+
     def database(self, instance: str) -> Database:
         return next(d for d in self.databases if d.instance == instance)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
 
     def secret(self, secret_id: str) -> Secret:
         return next(s for s in self.secrets if s.id == secret_id)

@@ -128,6 +128,7 @@ class ServiceSettings:
         request_timeout_seconds: Default 300.
         default_size: CPU and memory when ``sizes`` names no other. Default 1 CPU, 512Mi.
         sizes: per-service CPU and memory, keyed by service name. Default none.
+        worker_instances: instances of each background worker (always running). Default 1.
     """
 
     critical_min_instances: int = 1
@@ -136,6 +137,7 @@ class ServiceSettings:
     request_timeout_seconds: int = 300
     default_size: ServiceSize = ServiceSize()
     sizes: Mapping[str, ServiceSize] = field(default_factory=dict)
+    worker_instances: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", _frozen(self.sizes))
@@ -154,6 +156,7 @@ class ServiceSettings:
             )
         rules.check_int(f"{where}.concurrency", self.concurrency, 1, 1000)
         rules.check_int(f"{where}.request_timeout_seconds", self.request_timeout_seconds, 1, 3600)
+        rules.check_int(f"{where}.worker_instances", self.worker_instances, 1, 100)
 
 
 @dataclass(frozen=True)
@@ -178,27 +181,41 @@ class RegistrySettings:
         rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
         rules.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
         rules.check_int(f"{where}.untagged_max_age_days", self.untagged_max_age_days, 1, 3650)
+        if not self.protected_tag_prefixes:
+            raise InvalidConfig(f"{where}.protected_tag_prefixes", (), "expected at least one tag prefix, such as 'v'")
 
 
 @dataclass(frozen=True)
 class TrafficSplit:
-    """A canary: part of a service's traffic stays on a named revision or tag.
+    """A canary: the latest revision of a service gets part of its requests, a
+    known-good revision the rest.
 
     Attributes:
-        service: the catalog service.
-        latest_percent: the share sent to the latest revision.
-        revision: the revision that keeps the rest, or
-        tag: the revision tag that keeps the rest (exactly one of the two).
+        service: the catalog service (an HTTP service).
+        latest_percent: the share sent to the latest revision, 0-99.
+        revision: the revision that keeps the rest, such as ``agent-service-00042-abc``.
+            A revision, not a tag: Cloud Run's traffic targets name revisions,
+            and a tag is only resolved to one by the gcloud client.
+        tag: a name for that revision, giving it its own URL. Default none.
     """
 
     service: str
     latest_percent: int
-    revision: str = ""
+    revision: str
     tag: str = ""
 
     @property
     def stable_percent(self) -> int:
         return 100 - self.latest_percent
+
+    def validate(self, where: str) -> None:
+        rules.check_int(f"{where}.latest_percent", self.latest_percent, 0, 99)
+        if not self.revision.startswith(f"{self.service}-"):
+            raise InvalidConfig(
+                f"{where}.revision", self.revision, f"expected a revision of {self.service}, '{self.service}-...'"
+            )
+        if self.tag:
+            rules.check_name(f"{where}.tag", self.tag, rules.REVISION_TAG)
 
 
 @dataclass(frozen=True)
@@ -298,6 +315,9 @@ class Environment:
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
         self.operations.validate(f"{where}.operations")
+        for split in self.traffic:
+            split.validate(f"{where}.traffic[{split.service}]")
+        rules.check_unique(f"{where}.traffic.service", (t.service for t in self.traffic))
         for key, value in self.settings.items():
             rules.check_name(f"{where}.settings", key, rules.ENV_VAR_NAME)
             if "@" in value.partition("://")[2].split("/")[0]:

@@ -12,12 +12,6 @@ from typing import Literal
 from mindmirror_infra import validation as rules
 from mindmirror_infra.errors import InvalidConfig
 
-SECRET_MOUNT_ROOT = "/secrets/"
-
-# Names that say "credential": a plain environment variable named like this is
-# refused, because its value would sit in the config and the state (DESIGN D7).
-CREDENTIAL_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE")
-
 
 @dataclass(frozen=True)
 class Secret:
@@ -56,18 +50,13 @@ class SecretMount:
         if not self.file:
             object.__setattr__(self, "file", self.secret)
         if not self.mount_path:
-            object.__setattr__(self, "mount_path", SECRET_MOUNT_ROOT + self.volume)
+            object.__setattr__(self, "mount_path", rules.SECRET_MOUNT_ROOT + self.volume)
 
     def validate(self, owner: str) -> None:
         where = f"{owner}.secrets[{self.volume}]"
         rules.check_name(f"{where}.volume", self.volume, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.file", self.file, rules.SECRET_ID)
-        path = self.mount_path
-        inside = path.startswith(SECRET_MOUNT_ROOT) and len(path) > len(SECRET_MOUNT_ROOT)
-        if not inside or "//" in path or "/../" in path + "/" or path.endswith("/"):
-            raise InvalidConfig(
-                f"{where}.mount_path", path, "expected a folder under '/secrets/', such as '/secrets/database'"
-            )
+        rules.check_secret_mount_path(f"{where}.mount_path", self.mount_path)
 
 
 @dataclass(frozen=True)
@@ -152,12 +141,7 @@ class Service:
         rules.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name in self.env:
             rules.check_name(f"{where}.env", name, rules.ENV_VAR_NAME)
-            if any(word in name for word in CREDENTIAL_WORDS):
-                raise InvalidConfig(
-                    f"{where}.env",
-                    name,
-                    "a credential must not be a plain environment variable; mount it from a secret instead",
-                )
+            rules.check_not_credential(f"{where}.env", name)
         rules.check_unique(f"{where}.env", self.env)
         rules.check_unique(f"{where}.invokers", self.invokers)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktn import GcsBackend, TerraformStack
+from cdktn import Fn, GcsBackend, TerraformStack
 from cdktn_provider_google.provider import GoogleProvider
 from constructs import Construct
 
@@ -10,10 +10,11 @@ from mindmirror_infra.catalog import Catalog, Environment
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
 from mindmirror_infra.constructs.network import Network, NetworkProps
 from mindmirror_infra.constructs.project_apis import ProjectApis, ProjectApisProps
+from mindmirror_infra.stacks.compute import build_compute
 from mindmirror_infra.stacks.data import build_data
 from mindmirror_infra.stacks.deployer import build_deployer
 from mindmirror_infra.stacks.identity import build_identity
-from mindmirror_infra.stacks.operations import build_operations, hosts_by_address_convention
+from mindmirror_infra.stacks.operations import build_operations
 from mindmirror_infra.stacks.runtime_access import grant_runtime_access
 
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
@@ -65,5 +66,17 @@ class EnvironmentStack(TerraformStack):
         )
         grant_runtime_access(catalog, self.identity, self.data)
         self.deployer = build_deployer(self, env, self.identity)
-        public = [s.name for s in catalog.services if s.public]
-        self.operations = build_operations(self, catalog, env, public_hosts=hosts_by_address_convention(public))
+        self.compute = build_compute(
+            self,
+            catalog,
+            env,
+            self.identity,
+            connector=self.network.connector.id,
+            depends_on=[self.apis.services["run.googleapis.com"]],
+        )
+        public_hosts = {
+            name: Fn.trimprefix(service.url, "https://")
+            for name, service in self.compute.services.items()
+            if catalog.service(name).public
+        }
+        self.operations = build_operations(self, catalog, env, public_hosts=public_hosts)

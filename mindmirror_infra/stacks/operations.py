@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdktn import TerraformVariable, TerraformVariableValidationConfig
@@ -11,7 +11,6 @@ from cdktn_provider_google.provider import GoogleProvider
 from constructs import Construct
 
 from mindmirror_infra.catalog import Catalog, Environment
-from mindmirror_infra.constructs.addresses import address_name
 from mindmirror_infra.constructs.cloud_run_alerts import CloudRunAlerts, CloudRunAlertsProps
 from mindmirror_infra.constructs.cloud_run_runbook import runbook
 from mindmirror_infra.constructs.email_channels import EmailChannels, EmailChannelsProps
@@ -35,13 +34,6 @@ class Operations:
     uptime_checks: dict[str, UptimeCheck]
     error_metric: ErrorLogMetric
     budget: ProjectBudget
-
-
-def hosts_by_address_convention(names: Iterable[str]) -> dict[str, str]:
-    """The host of each named Cloud Run service, read from ``google_cloud_run_v2_service.<name>.uri``."""
-    return {
-        name: f'${{trimprefix(google_cloud_run_v2_service.{address_name(name)}.uri, "https://")}}' for name in names
-    }
 
 
 def build_operations(

@@ -1,0 +1,152 @@
+"""What every Cloud Run workload (service, worker pool, job) shares: its container and identity.
+
+Each resource type has its own provider classes for the same shapes (volumes,
+mounts, environment, VPC access); the builders here take those classes, so the
+three constructs write them one way and keep the bindings' type checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+
+from mindmirror_infra import validation
+from mindmirror_infra.cloud_run_sizes import check_size
+from mindmirror_infra.constructs.secret import Secret
+from mindmirror_infra.constructs.service_account import ServiceAccount
+from mindmirror_infra.errors import InvalidConfig
+
+# Egress through the connector carries only traffic to private ranges (Cloud SQL,
+# Redis); calls to Google APIs and the internet leave directly.
+PRIVATE_EGRESS = "PRIVATE_RANGES_ONLY"
+# Mounts read the newest enabled version, so a rotated secret reaches new instances.
+SECRET_VERSION = "latest"
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A secret mounted as one file at ``<mount_path>/<file>``.
+
+    Attributes:
+        volume: the volume name, unique within the workload.
+        secret: the secret; mounting it grants the workload's account read access to it.
+        file: the file name. Default: the secret id.
+        mount_path: a folder under ``/secrets/``. Default: ``/secrets/<volume>``.
+    """
+
+    volume: str
+    secret: Secret
+    file: str = ""
+    mount_path: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.file:
+            object.__setattr__(self, "file", self.secret.secret_id)
+        if not self.mount_path:
+            object.__setattr__(self, "mount_path", validation.SECRET_MOUNT_ROOT + self.volume)
+
+
+@dataclass(frozen=True)
+class WorkloadProps:
+    """The container of a Cloud Run workload and who it runs as.
+
+    Attributes:
+        project_id: the project.
+        region: the region it runs in.
+        name: the Cloud Run name.
+        image: the full image reference, ``<registry>/<image>:<tag>``. Only the
+            first deployment uses it: later images come from CI (see ``IGNORED_AFTER_DEPLOY``).
+        account: its own service account.
+        connector: the VPC access connector (id) its private egress goes through.
+        cpu: Default ``"1"``.
+        memory: Default ``"512Mi"``.
+        secrets: secrets mounted as files. Default none.
+        env: non-secret environment variables. Default none.
+    """
+
+    project_id: str
+    region: str
+    name: str
+    image: str
+    account: ServiceAccount
+    connector: str
+    cpu: str = "1"
+    memory: str = "512Mi"
+    secrets: tuple[SecretFile, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "env", MappingProxyType(dict(sorted(self.env.items()))))
+        where = self.where
+        validation.check_name(f"{where}.name", self.name, validation.CLOUD_RUN_NAME)
+        if not self.image or not self.connector:
+            missing = "image" if not self.image else "connector"
+            raise InvalidConfig(f"{where}.{missing}", "", f"expected a {missing}")
+        for mount in self.secrets:
+            at = f"{where}.secrets[{mount.volume}]"
+            validation.check_name(f"{at}.volume", mount.volume, validation.RESOURCE_NAME)
+            validation.check_name(f"{at}.file", mount.file, validation.SECRET_ID)
+            validation.check_secret_mount_path(f"{at}.mount_path", mount.mount_path)
+        validation.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
+        validation.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
+        for name, value in self.env.items():
+            validation.check_name(f"{where}.env", name, validation.ENV_VAR_NAME)
+            validation.check_not_credential(f"{where}.env", name)
+            if "@" in value.partition("://")[2].split("/")[0]:
+                raise InvalidConfig(
+                    f"{where}.env[{name}]", "<redacted>", "a URL with credentials belongs in a secret; mount it instead"
+                )
+
+    @property
+    def where(self) -> str:
+        return f"cloud_run[{self.name}]"
+
+    def check_size(self, *, fractional_cpu: bool) -> None:
+        check_size(self.where, self.cpu, self.memory, fractional_cpu=fractional_cpu)
+
+
+def grant_secrets(props: WorkloadProps) -> list[SecretManagerSecretIamMember]:
+    """Grants the workload's account each mounted secret; the workload must depend on the grants.
+
+    A revision whose account cannot read a mounted secret fails to start, so the
+    grant has to exist before the workload is created or updated.
+    """
+    return [mount.secret.grant_read(props.account) for mount in props.secrets]
+
+
+def volumes(
+    props: WorkloadProps, volume: Callable[..., Any], secret: Callable[..., Any], item: Callable[..., Any]
+) -> list[Any] | None:
+    """One secret volume per mount, holding the one file at its latest version."""
+    volumes = [
+        volume(
+            name=mount.volume,
+            # File modes stay at Cloud Run's default (0444): a stricter mode
+            # would hide the file from a container that does not run as root.
+            secret=secret(
+                secret=mount.secret.resource.secret_id, items=[item(path=mount.file, version=SECRET_VERSION)]
+            ),
+        )
+        for mount in props.secrets
+    ]
+    return volumes or None
+
+
+def volume_mounts(props: WorkloadProps, mount: Callable[..., Any]) -> list[Any] | None:
+    return [mount(name=m.volume, mount_path=m.mount_path) for m in props.secrets] or None
+
+
+def env_vars(props: WorkloadProps, env: Callable[..., Any]) -> list[Any] | None:
+    return [env(name=name, value=value) for name, value in props.env.items()] or None
+
+
+def private_egress(props: WorkloadProps, vpc_access: Callable[..., Any]) -> Any:
+    return vpc_access(connector=props.connector, egress=PRIVATE_EGRESS)
+
+
+def limits(props: WorkloadProps) -> dict[str, str]:
+    return {"cpu": props.cpu, "memory": props.memory}

@@ -1,0 +1,162 @@
+"""What runs: the image registry, a Cloud Run service or worker pool per service, a migration job per database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktn import ITerraformDependable, TerraformOutput, TerraformVariable
+from constructs import Construct
+
+from mindmirror_infra.catalog import MIGRATIONS_IMAGE, Catalog, Environment, SecretMount, Service
+from mindmirror_infra.constructs.addresses import address_name
+from mindmirror_infra.constructs.artifact_registry import DockerRepository, DockerRepositoryProps
+from mindmirror_infra.constructs.cloud_run_job import CloudRunJob, CloudRunJobProps
+from mindmirror_infra.constructs.cloud_run_service import (
+    ALL_TO_LATEST,
+    CloudRunService,
+    CloudRunServiceProps,
+    TrafficTarget,
+)
+from mindmirror_infra.constructs.cloud_run_worker_pool import CloudRunWorkerPool, CloudRunWorkerPoolProps
+from mindmirror_infra.constructs.cloud_run_workload import SecretFile, WorkloadProps
+from mindmirror_infra.stacks.identity import Identity
+
+IMAGE_TAG_VARIABLE = "image_tag"
+
+
+@dataclass(frozen=True)
+class Compute:
+    """The registry, the HTTP services and workers (by service name) and the migration jobs (by job name)."""
+
+    registry: DockerRepository
+    services: dict[str, CloudRunService]
+    workers: dict[str, CloudRunWorkerPool]
+    jobs: dict[str, CloudRunJob]
+
+
+def build_compute(
+    scope: Construct,
+    catalog: Catalog,
+    env: Environment,
+    identity: Identity,
+    *,
+    connector: str,
+    depends_on: Sequence[ITerraformDependable] = (),
+) -> Compute:
+    """Builds the compute tier of ``env``.
+
+    ``connector`` carries every workload's private egress; ``depends_on`` are
+    the APIs the workloads need enabled first.
+    """
+    # The tag of the first deployment only: afterwards CI deploys images and the
+    # services keep them (D8), so changing this later changes nothing running.
+    image_tag = TerraformVariable(
+        scope,
+        IMAGE_TAG_VARIABLE,
+        type="string",
+        default=env.image_tag_default,
+        description="Image tag of the first deployment of every service, worker and job; CI deploys later ones",
+    )
+    image_tag.override_logical_id(IMAGE_TAG_VARIABLE)
+    tag = image_tag.string_value
+
+    registry_settings = env.registry
+    registry = DockerRepository(
+        scope,
+        "registry",
+        DockerRepositoryProps(
+            project_id=env.project_id,
+            region=env.region,
+            repository_id=registry_settings.repository,
+            keep_recent_versions=registry_settings.keep_recent_versions,
+            untagged_max_age_days=registry_settings.untagged_max_age_days,
+            protected_tag_prefixes=registry_settings.protected_tag_prefixes,
+            cleanup_dry_run=registry_settings.cleanup_dry_run,
+        ),
+    )
+    registry.grant_writer(identity.deployer)
+
+    def workload(name: str, image: str, mounts: Sequence[SecretMount], env_names: Sequence[str] = ()) -> WorkloadProps:
+        size = env.services.size_of(name)
+        return WorkloadProps(
+            project_id=env.project_id,
+            region=env.region,
+            name=name,
+            image=registry.image(image, tag),
+            account=identity.accounts[name],
+            connector=connector,
+            cpu=size.cpu,
+            memory=size.memory,
+            secrets=tuple(
+                SecretFile(m.volume, identity.secrets[m.secret], file=m.file, mount_path=m.mount_path) for m in mounts
+            ),
+            env={key: env.settings[key] for key in env_names},
+        )
+
+    after = tuple(depends_on)
+    services: dict[str, CloudRunService] = {}
+    workers: dict[str, CloudRunWorkerPool] = {}
+    for service in catalog.services:
+        spec = workload(service.name, service.name, service.secrets, service.env)
+        if service.kind == "worker":
+            workers[service.name] = CloudRunWorkerPool(
+                scope,
+                f"worker-{service.name}",
+                CloudRunWorkerPoolProps(workload=spec, instances=env.services.worker_instances),
+                depends_on=after,
+            )
+            continue
+        services[service.name] = CloudRunService(
+            scope,
+            f"service-{service.name}",
+            _service_props(service, spec, env),
+            depends_on=after,
+        )
+
+    for service in catalog.services:
+        for invoker in service.invokers:
+            services[service.name].grant_invoke(identity.accounts[invoker])
+    for http in services.values():
+        http.grant_deploy(identity.deployer)
+    for worker in workers.values():
+        worker.grant_deploy(identity.deployer)
+    for name, served in services.items():
+        output = TerraformOutput(scope, f"url-{name}", value=served.url, description=f"HTTPS address of {name}")
+        output.override_logical_id(address_name(name, "url"))
+
+    jobs: dict[str, CloudRunJob] = {}
+    for job in catalog.migration_jobs:
+        jobs[job.name] = CloudRunJob(
+            scope,
+            f"job-{job.name}",
+            CloudRunJobProps(workload=workload(job.name, MIGRATIONS_IMAGE, job.secrets)),
+            depends_on=after,
+        )
+        jobs[job.name].grant_deploy(identity.deployer)
+    return Compute(registry=registry, services=services, workers=workers, jobs=jobs)
+
+
+def _service_props(service: Service, spec: WorkloadProps, env: Environment) -> CloudRunServiceProps:
+    settings = env.services
+    assert service.port is not None  # the catalog gives every HTTP service a port
+    split = next((t for t in env.traffic if t.service == service.name), None)
+    traffic = (
+        ALL_TO_LATEST
+        if split is None
+        else (
+            TrafficTarget(percent=split.latest_percent),
+            TrafficTarget(percent=split.stable_percent, revision=split.revision, tag=split.tag),
+        )
+    )
+    return CloudRunServiceProps(
+        workload=spec,
+        port=service.port,
+        min_instances=settings.critical_min_instances if service.critical else 0,
+        max_instances=settings.max_instances,
+        concurrency=settings.concurrency,
+        timeout_seconds=settings.request_timeout_seconds,
+        health_path=service.health_path,
+        public=service.public,
+        traffic=traffic,
+    )
