@@ -1,10 +1,12 @@
 """checkov, a third-party scanner, over the synthesized stacks, with a committed list of skipped checks.
 
-checkov's ``terraform_json`` parser stops at a string inside the ``terraform``
-block ("this method receives only dicts") and then reports a parsing error and
-no checks at all, with exit code 0. It therefore scans copies of the stacks
-without ``terraform.required_version``, the one such string; nothing else changes.
-A parsing error counts as a failure, so a scan that read nothing never passes.
+checkov's ``terraform_json`` parser expects every block to be an object. It
+stops at the string ``terraform.required_version`` ("this method receives only
+dicts") and then reports a parsing error and no checks at all, with exit code 0;
+it crashes on the lists of ``import`` and ``moved`` blocks. It therefore scans
+copies of the stacks without those, which hold no resource settings; nothing
+else changes. A parsing error counts as a failure, so a scan that read nothing
+never passes.
 """
 
 from __future__ import annotations
@@ -91,14 +93,21 @@ def prepare(out_dir: Path, scratch: Path) -> Prepared:
     """Copies every stack of ``out_dir`` under ``scratch`` in the form checkov can parse."""
     addresses: dict[str, dict[int, str]] = {}
     for stack_file in sorted((out_dir / STACKS_DIR).glob(f"*/{STACK_FILE}")):
-        config = json.loads(stack_file.read_text())
-        config.get("terraform", {}).pop("required_version", None)
+        config = readable_by_checkov(json.loads(stack_file.read_text()))
         text = json.dumps(config, indent=2, sort_keys=True)
         copy = scratch / stack_file.parent.name / STACK_FILE
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_text(text)
         addresses[stack_file.parent.name] = resource_lines(config, text)
     return Prepared(scratch, addresses)
+
+
+def readable_by_checkov(config: dict[str, Any]) -> dict[str, Any]:
+    """The config without what checkov's parser cannot read: lists of blocks, strings in ``terraform``."""
+    readable = {key: value for key, value in config.items() if isinstance(value, dict)}
+    if "terraform" in readable:
+        readable["terraform"] = {k: v for k, v in readable["terraform"].items() if isinstance(v, dict)}
+    return readable
 
 
 def resource_lines(config: dict[str, Any], text: str) -> dict[int, str]:

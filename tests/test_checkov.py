@@ -48,6 +48,8 @@ STACK = {
         "google_compute_global_address": {"private_services": {"name": "a"}},
         "google_service_networking_connection": {"private_services": {"service": "s"}},
     },
+    "import": [{"id": "projects/p/secrets/s", "to": "google_secret_manager_secret.s"}],
+    "moved": [{"from": "google_compute_global_address.old", "to": "google_compute_global_address.private_services"}],
 }
 
 
@@ -59,9 +61,9 @@ def prepared(tmp_path: Path) -> checkov.Prepared:
     return checkov.prepare(tmp_path / "out", tmp_path / "scan")
 
 
-def test_copies_lose_only_the_required_version_that_stops_checkov(prepared: checkov.Prepared) -> None:
+def test_copies_lose_only_what_stops_checkov(prepared: checkov.Prepared) -> None:
     copy = json.loads((prepared.root / "production" / "cdk.tf.json").read_text())
-    assert copy == {**STACK, "terraform": {"backend": {"gcs": {"bucket": "b"}}}}
+    assert copy == {"resource": STACK["resource"], "terraform": {"backend": {"gcs": {"bucket": "b"}}}}
 
 
 def test_addresses_come_from_the_line_checkov_reports(prepared: checkov.Prepared) -> None:
