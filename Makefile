@@ -11,8 +11,10 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 
 .PHONY: synth test lint typecheck unit setup bench clean
 
+# Both outputs of the catalog, so the stacks and the bootstrap scripts stay in step.
 synth: setup
 	$(PY) -m mindmirror_infra.cli synth
+	$(PY) -m mindmirror_infra.cli bootstrap render
 
 test: setup lint typecheck unit
 

@@ -18,6 +18,7 @@ from mindmirror_infra.layout import STACK_FILE, STACKS_DIR, stack_dir, stack_fil
 
 DEFAULT_CATALOG = "mindmirror_infra.catalog.mindmirror:mindmirror"
 DEFAULT_OUT = Path("generated")
+DEFAULT_BOOTSTRAP_OUT = Path("bootstrap")
 BAD_INPUT = 2
 NOT_FOUND = 127
 
@@ -25,6 +26,11 @@ NOT_FOUND = 127
 def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def shown(path: Path) -> Path:
+    """``path`` relative to the working folder when it is inside it."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 def load_catalog(reference: str) -> Catalog:
@@ -70,7 +76,7 @@ def synth(env_names: tuple[str, ...], out_dir: Path, catalog_ref: str) -> None:
     except InvalidConfig as error:
         fail(str(error))
     for path in written:
-        click.echo(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+        click.echo(f"wrote {shown(path)}")
 
 
 @main.command("list")
@@ -133,6 +139,48 @@ def check(out_dir: Path, skips: Path, with_checkov: bool) -> None:
                 for finding in report.failed:
                     click.echo(f"  {finding}")
     sys.exit(1 if found else 0)
+
+
+@main.group()
+def bootstrap() -> None:
+    """The gcloud scripts that prepare a project for its first apply."""
+
+
+@bootstrap.command("render")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_BOOTSTRAP_OUT, show_default=True)
+@catalog_option
+def bootstrap_render(out_dir: Path, catalog_ref: str) -> None:
+    """Render every environment's scripts into OUT/<env>/ (all or nothing)."""
+    from mindmirror_infra.bootstrap.render import render
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        written = render(catalog, out_dir)
+    except InvalidConfig as error:
+        fail(str(error))
+    for path in written:
+        click.echo(f"wrote {shown(path)}")
+
+
+@bootstrap.command("list")
+@click.option("--env", "env_name", default=None, help="Only this environment. Default: all.")
+@catalog_option
+def bootstrap_list(env_name: str | None, catalog_ref: str) -> None:
+    """What each script would do, per environment, in the order they run."""
+    from mindmirror_infra.bootstrap.plan import bootstrap_plan, scripts
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        environments = [catalog.environment(env_name)] if env_name else list(catalog.environments)
+    except InvalidConfig as error:
+        fail(str(error))
+    for env in environments:
+        click.echo(f"{env.name}: project {env.project_id}, region {env.region}, scripts in bootstrap/{env.name}/")
+        for script in scripts(bootstrap_plan(catalog, env)):
+            when = " (after the first apply)" if script.after_first_apply else ""
+            click.echo(f"  {script.file}{when}: {script.title}")
+            for action in script.actions:
+                click.echo(f"    - {action}")
 
 
 def run_tofu(command: str, env_name: str, tofu_args: tuple[str, ...], out_dir: Path, catalog_ref: str) -> NoReturn:

@@ -1,10 +1,12 @@
-"""The committed output is exactly what the code produces (DESIGN D4)."""
+"""The committed outputs (stacks and bootstrap scripts) are exactly what the code produces (DESIGN D4)."""
 
 from __future__ import annotations
 
 import filecmp
+import os
 from pathlib import Path
 
+from mindmirror_infra.bootstrap.render import render
 from mindmirror_infra.catalog import Catalog
 from tests.conftest import REPO
 from tests.synth import Config, synth_configs
@@ -35,3 +37,11 @@ def test_synth_is_byte_for_byte_deterministic(
         text = path.read_text()
         assert str(REPO) not in text
         assert "/tmp" not in text
+
+
+def test_bootstrap_matches_a_fresh_render(catalog: Catalog, tmp_path: Path) -> None:
+    render(catalog, tmp_path / "bootstrap")
+    differing = differing_files(REPO / "bootstrap", tmp_path / "bootstrap")
+    assert not differing, f"bootstrap/ is out of date in {differing}: run `make synth` and commit bootstrap/"
+    not_executable = [str(p.relative_to(REPO)) for p in (REPO / "bootstrap").rglob("*.sh") if not os.access(p, os.X_OK)]
+    assert not_executable == [], f"{not_executable} must be executable: run `make synth` and commit bootstrap/"

@@ -17,17 +17,23 @@ class ProjectApisProps:
     """Attributes:
     project_id: the project whose APIs are enabled.
     apis: service names such as ``run.googleapis.com``.
+    adopt_existing: adopt each API, already enabled before the first apply,
+        with an OpenTofu ``import`` block (id ``<project>/<service>``).
+        Default ``True``: a project needs its APIs before OpenTofu can create
+        anything in it, so they are enabled first (DESIGN D6) and then owned here.
     """
 
     project_id: str
     apis: Sequence[str]
+    adopt_existing: bool = True
 
 
 class ProjectApis(Construct):
     """One ``google_project_service`` per API, addressed by the API's short name.
 
     An API is never disabled when the resource is destroyed: disabling one tears
-    down everything that uses it.
+    down everything that uses it. An ``import`` block for an address already in
+    the state is a no-op, so adopting stays safe on every later apply.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: ProjectApisProps) -> None:
@@ -36,7 +42,7 @@ class ProjectApis(Construct):
         for api in props.apis:
             if not api.endswith(".googleapis.com"):
                 raise InvalidConfig("apis", api, "expected a service name ending in '.googleapis.com'")
-            self.services[api] = pin(
+            service = pin(
                 ProjectService(
                     self,
                     api,
@@ -47,6 +53,9 @@ class ProjectApis(Construct):
                 ),
                 short_name(api),
             )
+            if props.adopt_existing:
+                service.import_from(f"{props.project_id}/{api}")
+            self.services[api] = service
 
     @property
     def all(self) -> list[ProjectService]:

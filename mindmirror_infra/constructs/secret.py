@@ -25,10 +25,16 @@ class SecretProps:
     """Attributes:
     project_id: the project that owns the secret.
     secret_id: the secret's id.
+    adopt_existing: adopt the secret, created before the first apply with its
+        first value, with an OpenTofu ``import`` block (id
+        ``projects/<project>/secrets/<id>``). Default ``True``: values are added
+        outside OpenTofu (DESIGN D7), so the container is created with its
+        first value and then owned here (D6).
     """
 
     project_id: str
     secret_id: str
+    adopt_existing: bool = True
 
     def __post_init__(self) -> None:
         validation.check_name("SecretProps.secret_id", self.secret_id, validation.SECRET_ID)
@@ -59,6 +65,9 @@ class Secret(Construct):
             ),
             props.secret_id,
         )
+        if props.adopt_existing:
+            # A no-op once the address is in the state, so it stays safe on every later apply.
+            self.resource.import_from(f"projects/{props.project_id}/secrets/{props.secret_id}")
         self._grants: dict[str, SecretManagerSecretIamMember] = {}
 
     @property

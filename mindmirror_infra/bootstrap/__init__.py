@@ -1,0 +1,1 @@
+"""Bootstrap: the gcloud scripts that prepare a project for its first apply (DESIGN D6)."""

@@ -1,0 +1,376 @@
+"""The rendered bootstrap scripts, run against a fake gcloud that keeps a project in a file."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import termios
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mindmirror_infra.bootstrap.render import render
+from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.catalog.apis import REQUIRED_APIS
+from tests.bootstrap_project import SCRIPTS, SECRET_VALUES, FakeProject, empty_project, run_all
+from tests.conftest import REPO
+
+SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
+P = "--project=mindmirror-prod"
+BUCKET = "gs://mindmirror-terraform-state"
+SEEDED = ("jwt-secret", "openai-api-key", "qdrant-api-key", "supabase-service-role-key")
+URL_SECRETS = ("database-url", "movements-database-url", "practices-database-url", "users-database-url")
+
+
+@pytest.fixture(scope="session")
+def rendered(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bootstrap") / "bootstrap"
+    render(catalog, out)
+    return out
+
+
+@pytest.fixture
+def project(rendered: Path, tmp_path: Path) -> FakeProject:
+    fake = FakeProject(rendered / "production", tmp_path)
+    fake.set_state(empty_project("mindmirror-prod"))
+    return fake
+
+
+@dataclass(frozen=True)
+class TwoRuns:
+    """Every script run twice against one empty project: what each run did."""
+
+    first: dict[str, subprocess.CompletedProcess[str]]
+    first_calls: list[dict[str, Any]]
+    first_changes: list[str]
+    second: dict[str, subprocess.CompletedProcess[str]]
+    second_calls: list[dict[str, Any]]
+    second_changes: list[str]
+    state: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def two_runs(rendered: Path, tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
+    project = FakeProject(rendered / "production", tmp_path_factory.mktemp("two-runs"))
+    project.set_state(empty_project("mindmirror-prod"))
+    first = run_all(project)
+    first_calls, first_changes = project.calls(), project.changes()
+    project.forget_calls()
+    second = run_all(project)
+    return TwoRuns(first, first_calls, first_changes, second, project.calls(), project.changes(), project.state())
+
+
+def test_every_script_passes_shellcheck(rendered: Path) -> None:
+    paths = sorted(rendered.rglob("*.sh"))
+    assert len(paths) == 10
+    result = subprocess.run([str(SHELLCHECK), *map(str, paths)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+
+
+def test_every_script_is_strict_and_executable(rendered: Path) -> None:
+    for path in rendered.rglob("*.sh"):
+        assert os.access(path, os.X_OK), path
+        assert path.read_text().startswith("#!/usr/bin/env bash\n"), path
+        assert "\nset -euo pipefail\n" in path.read_text(), path
+
+
+def test_a_first_run_on_an_empty_project_makes_exactly_these_changes(two_runs: TwoRuns) -> None:
+    assert {name: r.returncode for name, r in two_runs.first.items()} == dict.fromkeys(SCRIPTS, 0)
+    later_apis = [a for a in REQUIRED_APIS if a not in {"storage.googleapis.com", "secretmanager.googleapis.com"}]
+    secret_changes = []
+    for secret in (*URL_SECRETS, *SEEDED, "environment"):
+        secret_changes.append(f"secrets create {secret} {P} --replication-policy=automatic")
+        if secret not in URL_SECRETS:
+            secret_changes.append(f"secrets versions add {secret} {P} --data-file=-")
+    user_changes = []
+    for instance, user, secret in [
+        ("main-db", "main_app", "database-url"),
+        ("movements-db", "movements_app", "movements-database-url"),
+        ("practices-db", "practices_app", "practices-database-url"),
+        ("users-db", "users_app", "users-database-url"),
+    ]:
+        user_changes += [
+            f"sql users create {user} --instance={instance} {P} --flags-file=- --verbosity=error --quiet",
+            f"secrets versions add {secret} {P} --data-file=-",
+        ]
+    assert two_runs.first_changes == [
+        f"services enable storage.googleapis.com {P}",
+        f"storage buckets create {BUCKET} {P} --location=us-central1 --uniform-bucket-level-access "
+        "--public-access-prevention",
+        f"storage buckets update {BUCKET} --versioning",
+        f"services enable secretmanager.googleapis.com {P}",
+        *secret_changes,
+        f"services enable {' '.join(later_apis)} {P}",
+        f"artifacts repositories create services {P} --location=us-central1 --repository-format=docker "
+        "--description=MindMirror service images",
+        *user_changes,
+    ]
+    state = two_runs.state
+    assert state["buckets"]["mindmirror-terraform-state"] == {
+        "versioning": True,
+        "uniform_access": True,
+        "public_access": "enforced",
+    }
+    assert sorted(state["services"]) == sorted(REQUIRED_APIS)
+    assert state["secrets"] == dict.fromkeys((*URL_SECRETS, *SEEDED, "environment"), 1)
+
+
+def test_a_second_run_changes_nothing(two_runs: TwoRuns) -> None:
+    assert {name: r.returncode for name, r in two_runs.second.items()} == dict.fromkeys(SCRIPTS, 0)
+    assert two_runs.second_changes == []
+    assert two_runs.second_calls, "the second run still looks"
+    assert "secret jwt-secret has a version: left alone" in two_runs.second["01-setup-secrets.sh"].stdout
+
+
+def test_the_environment_secret_defaults_to_the_environment_name(two_runs: TwoRuns) -> None:
+    calls = two_runs.first_calls
+    added = {c["argv"][3]: c["stdin"] for c in calls if c["argv"][:3] == ["secrets", "versions", "add"]}
+    assert {k: v for k, v in added.items() if k not in URL_SECRETS} == {
+        "jwt-secret": SECRET_VALUES["MINDMIRROR_SECRET_JWT_SECRET"],
+        "openai-api-key": SECRET_VALUES["MINDMIRROR_SECRET_OPENAI_API_KEY"],
+        "qdrant-api-key": SECRET_VALUES["MINDMIRROR_SECRET_QDRANT_API_KEY"],
+        "supabase-service-role-key": SECRET_VALUES["MINDMIRROR_SECRET_SUPABASE_SERVICE_ROLE_KEY"],
+        "environment": "production",
+    }
+
+
+def test_secret_values_reach_gcloud_on_stdin_only(two_runs: TwoRuns) -> None:
+    calls = two_runs.first_calls + two_runs.second_calls
+    passwords = [
+        re.fullmatch(r'--password: "([0-9a-f]{64})"\n', c["stdin"]).group(1)  # type: ignore[union-attr]
+        for c in calls
+        if c["argv"][:3] == ["sql", "users", "create"]
+    ]
+    assert len(passwords) == 4
+    assert len(set(passwords)) == 4
+    urls = [c["stdin"] for c in calls if c["argv"][:4] == ["secrets", "versions", "add", "database-url"]]
+    assert urls == [f"postgresql://main_app:{passwords[0]}@10.16.0.5:5432/agent?sslmode=require"]
+    printed = "".join(r.stdout + r.stderr for run in (two_runs.first, two_runs.second) for r in run.values())
+    for value in (*SECRET_VALUES.values(), *passwords):
+        assert not any(value in arg for call in calls for arg in call["argv"]), value
+        assert value not in printed, value
+
+
+def test_gcloud_file_logging_is_off_for_the_calls_that_carry_a_password(two_runs: TwoRuns) -> None:
+    for call in two_runs.first_calls:
+        carries_password = call["argv"][:2] == ["sql", "users"] and call["argv"][2] != "list"
+        assert (call["file_logging_off"] == "true") == carries_password, call["argv"]
+
+
+def test_a_secret_with_a_version_is_left_alone(project: FakeProject) -> None:
+    state = project.state()
+    state["services"] = ["secretmanager.googleapis.com"]
+    state["secrets"] = {"jwt-secret": 2, "openai-api-key": 0}
+    project.set_state(state)
+    result = project.run("01-setup-secrets.sh")
+    assert result.returncode == 0, result.stderr
+    changes = project.changes()
+    assert not any("jwt-secret" in change for change in changes)
+    assert f"secrets versions add openai-api-key {P} --data-file=-" in changes
+    assert f"secrets create openai-api-key {P} --replication-policy=automatic" not in changes
+    assert project.state()["secrets"]["jwt-secret"] == 2
+
+
+def test_an_existing_bucket_only_gets_the_settings_it_lacks(project: FakeProject) -> None:
+    state = project.state()
+    state["services"] = ["storage.googleapis.com"]
+    state["buckets"]["mindmirror-terraform-state"] = {
+        "versioning": False,
+        "uniform_access": True,
+        "public_access": "inherited",
+    }
+    project.set_state(state)
+    assert project.run("00-create-state-bucket.sh").returncode == 0
+    assert project.changes() == [f"storage buckets update {BUCKET} --versioning --public-access-prevention"]
+
+
+def test_a_user_without_a_stored_url_gets_a_new_password(project: FakeProject, two_runs: TwoRuns) -> None:
+    # As after a run that created the user, then stopped before storing its URL.
+    state = two_runs.state
+    project.set_state({**state, "secrets": {**state["secrets"], "users-database-url": 0}})
+    assert project.run("04-create-database-users.sh").returncode == 0
+    assert project.changes() == [
+        f"sql users set-password users_app --instance=users-db {P} --flags-file=- --verbosity=error --quiet",
+        f"secrets versions add users-database-url {P} --data-file=-",
+    ]
+
+
+def test_dry_run_prints_each_change_and_makes_none(project: FakeProject) -> None:
+    outputs = {}
+    for script in SCRIPTS:
+        if script.startswith("04-"):
+            project.run("01-setup-secrets.sh")
+            project.apply_creates_instances()
+            project.forget_calls()
+        result = project.run(script, "--dry-run")
+        assert result.returncode == 0, result.stderr
+        outputs[script] = result.stdout
+    assert project.changes() == []
+    assert f"would create bucket {BUCKET}: gcloud storage buckets create {BUCKET} {P}" in outputs[SCRIPTS[0]]
+    assert f"would create secret jwt-secret: gcloud secrets create jwt-secret {P}" in outputs[SCRIPTS[1]]
+    assert "would add the first version of secret jwt-secret, from $MINDMIRROR_SECRET_JWT_SECRET" in outputs[SCRIPTS[1]]
+    assert outputs[SCRIPTS[2]].count("would enable ") == 1
+    assert "would create Docker repository services in us-central1" in outputs[SCRIPTS[3]]
+    assert "would create user main_app on main-db with a generated password" in outputs[SCRIPTS[4]]
+    assert "postgresql://main_app:***@10.16.0.5:5432/agent?sslmode=require" in outputs[SCRIPTS[4]]
+    assert not any(v in "".join(outputs.values()) for v in SECRET_VALUES.values())
+
+
+def test_project_and_region_come_from_flags_or_the_environment(project: FakeProject) -> None:
+    project.set_state(empty_project("mm-other-project"))
+    create = "artifacts repositories create services --project=mm-other-project --location="
+    flags = ("--project", "mm-other-project", "--region=europe-west1")
+    assert project.run("03-create-artifact-registry.sh", *flags).returncode == 0
+    assert project.changes()[-1].startswith(create + "europe-west1 ")
+    project.forget_calls()
+    env = {"MINDMIRROR_PROJECT": "mm-other-project", "MINDMIRROR_REGION": "europe-west4"}
+    assert project.run("03-create-artifact-registry.sh", env=env).returncode == 0
+    assert project.changes()[-1].startswith(create + "europe-west4 ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "01-setup-secrets.sh: unknown argument '--bogus'; see --help\n"),
+        (
+            ["--project", "Bad_Project"],
+            "01-setup-secrets.sh: --project: 'Bad_Project' is not a project id; see --help\n",
+        ),
+        (["--region"], "01-setup-secrets.sh: --region needs a value; see --help\n"),
+    ],
+)
+def test_bad_arguments_exit_2_before_any_call(project: FakeProject, args: list[str], message: str) -> None:
+    result = project.run("01-setup-secrets.sh", *args)
+    assert (result.returncode, result.stderr) == (2, message)
+    assert project.calls() == []
+
+
+def test_help_names_the_defaults(project: FakeProject) -> None:
+    result = project.run("02-enable-apis.sh", "--help")
+    assert result.returncode == 0
+    assert "--project ID     the GCP project, or MINDMIRROR_PROJECT. Default: mindmirror-prod" in result.stdout
+    assert project.calls() == []
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_missing_gcloud_stops_with_what_to_do(project: FakeProject, tmp_path: Path, script: str) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "env", "grep", "od", "tr"):
+        (bin_dir / tool).symlink_to(next(p for p in (Path("/usr/bin") / tool, Path("/bin") / tool) if p.exists()))
+    result = project.run(script, path=str(bin_dir))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{script}: gcloud not found: install the Google Cloud CLI "
+        "(https://cloud.google.com/sdk/docs/install) and put it on PATH\n"
+    )
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_no_active_account_stops_with_what_to_do(project: FakeProject, script: str) -> None:
+    state = project.state()
+    state["account"] = ""
+    project.set_state(state)
+    result = project.run(script)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{script}: no active gcloud account: run 'gcloud auth login' (or activate a service account), "
+        f"then {script} again\n"
+    )
+    assert project.changes() == []
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_an_unreachable_project_stops_with_what_to_do(project: FakeProject, script: str) -> None:
+    project.set_state(empty_project("someone-elses-project"))
+    result = project.run(script)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{script}: project mindmirror-prod is not reachable as ops@example.com: "
+        "check --project, or ask for access to the project\n"
+    )
+    assert project.changes() == []
+
+
+@pytest.mark.parametrize(
+    ("script", "failing", "step"),
+    [
+        ("00-create-state-bucket.sh", "storage buckets update", f"turn on object versioning of {BUCKET}"),
+        ("01-setup-secrets.sh", "secrets versions add", "add the first version of secret jwt-secret"),
+        ("02-enable-apis.sh", "services enable", "enable artifactregistry.googleapis.com"),
+        ("03-create-artifact-registry.sh", "artifacts repositories create", "create Docker repository services"),
+        ("04-create-database-users.sh", "sql users create", "create user main_app on main-db"),
+    ],
+)
+def test_a_failing_call_stops_the_script_naming_the_step(
+    project: FakeProject, script: str, failing: str, step: str
+) -> None:
+    if script.startswith("04-"):
+        project.run("01-setup-secrets.sh")
+        project.apply_creates_instances()
+    project.forget_calls()
+    result = project.run(script, env={"FAKE_GCLOUD_FAIL_ON": failing})
+    assert result.returncode == 1
+    assert f"{script}: step '{step}" in result.stderr
+    assert "failed (exit 1)" in result.stderr
+    assert " ".join(project.calls()[-1]["argv"]).startswith(failing), "nothing runs after the failing call"
+
+
+def test_the_post_apply_script_before_the_apply_says_what_is_missing(project: FakeProject) -> None:
+    project.run("01-setup-secrets.sh")
+    result = project.run("04-create-database-users.sh")
+    assert result.returncode == 1
+    assert "step 'read the private IP of instance main-db (the first apply creates it)' failed" in result.stderr
+
+
+def test_without_a_value_or_a_terminal_the_secrets_script_says_what_to_set(project: FakeProject) -> None:
+    result = project.run("01-setup-secrets.sh", env={"MINDMIRROR_SECRET_JWT_SECRET": ""})
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "01-setup-secrets.sh: no value for secret jwt-secret: set MINDMIRROR_SECRET_JWT_SECRET, "
+        "or run 01-setup-secrets.sh in a terminal to be asked\n"
+    )
+
+
+def test_the_prompt_does_not_echo_the_value(project: FakeProject) -> None:
+    typed = "typed-Vq62-secret"
+    env = {**os.environ, "PATH": f"{REPO / 'tests' / 'fakes'}:/usr/bin:/bin"}
+    env.update(
+        FAKE_GCLOUD_STATE=str(project.state_file),
+        FAKE_GCLOUD_LOG=str(project.log_file),
+        **{k: v for k, v in SECRET_VALUES.items() if k != "MINDMIRROR_SECRET_OPENAI_API_KEY"},
+    )
+    env.pop("MINDMIRROR_SECRET_OPENAI_API_KEY", None)
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(project.scripts_dir / "01-setup-secrets.sh")], stdin=terminal, stdout=terminal, stderr=terminal, env=env
+    )
+    os.close(terminal)
+    seen = b""
+    while b"openai-api-key (OpenAI API key): " not in seen:
+        ready, _, _ = select.select([controller], [], [], 10)
+        assert ready, f"no prompt after {seen!r}"
+        seen += os.read(controller, 4096)
+    # A person types after the prompt; wait as they would, until `read -s` has turned echo off.
+    while termios.tcgetattr(controller)[3] & termios.ECHO:
+        select.select([], [], [], 0.01)
+    os.write(controller, typed.encode() + b"\n")
+    while True:
+        ready, _, _ = select.select([controller], [], [], 10)
+        try:
+            chunk = os.read(controller, 4096) if ready else b""
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=10) == 0
+    os.close(controller)
+    assert typed.encode() not in seen
+    added = [c["stdin"] for c in project.calls() if c["argv"][:4] == ["secrets", "versions", "add", "openai-api-key"]]
+    assert added == [typed]
