@@ -40,9 +40,8 @@ def refused(args: list[str], field: str, out: tuple[Path, dict[Path, bytes]]) ->
     assert [p.name for p in folder.parent.iterdir()] == ["generated"], "a temporary folder was left behind"
 
 
-def test_the_table_is_large_and_every_case_distinct() -> None:
-    assert len(BAD) >= 30
-    assert len({builder.__code__.co_consts for _, builder in BAD.values()}) == len(BAD)
+def test_the_table_covers_at_least_thirty_fields() -> None:
+    assert len({field for field, _ in BAD.values()}) >= 30
 
 
 @pytest.mark.parametrize(("name", "field"), [(name, case[0]) for name, case in BAD.items()], ids=list(BAD))
@@ -56,7 +55,7 @@ def test_bad_catalog_is_refused_naming_the_field(name: str, field: str, out: tup
         (["--env", "prod"], "--env"),
         (["--env", "production", "--env", "qa"], "--env"),
         (["--catalog", "tests.bad_catalogs:no_such_case"], "--catalog"),
-        (["--catalog", "tests.variants:HTTP_NOTHING"], "--catalog"),
+        (["--catalog", "tests.bad_catalogs:P"], "--catalog"),
     ],
     ids=["unknown-env", "one-unknown-env", "unknown-case", "not-a-catalog"],
 )
