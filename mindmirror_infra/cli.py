@@ -14,7 +14,7 @@ import click
 
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.errors import InvalidConfig
-from mindmirror_infra.layout import stack_dir, stack_file
+from mindmirror_infra.layout import STACK_FILE, STACKS_DIR, stack_dir, stack_file
 
 DEFAULT_CATALOG = "mindmirror_infra.catalog.mindmirror:mindmirror"
 DEFAULT_OUT = Path("generated")
@@ -103,6 +103,42 @@ def list_command(catalog_ref: str) -> None:
         detail = f"port {service.port}" if service.port is not None else "worker"
         database = f", database {service.database}" if service.database else ""
         click.echo(f"  {service.name} ({detail}{database}{', public' if service.public else ''})")
+
+
+@main.command()
+@click.option("--dir", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--skips", type=click.Path(path_type=Path), default=Path("checkov-skips.toml"), show_default=True)
+@click.option("--checkov/--no-checkov", "with_checkov", default=True, help="Also run checkov, when it is installed.")
+def check(out_dir: Path, skips: Path, with_checkov: bool) -> None:
+    """The invariants on every stack in DIR, then checkov. Exit 1 on any finding."""
+    from mindmirror_infra import checkov
+    from mindmirror_infra.invariants import violations
+
+    stacks = sorted(out_dir.glob(f"{STACKS_DIR}/*/{STACK_FILE}"))
+    if not stacks:
+        fail(f"--dir: {str(out_dir)!r} holds no stacks; run `make synth` first")
+    found = 0
+    for path in stacks:
+        problems = violations(json.loads(path.read_text()))
+        found += len(problems)
+        click.echo(f"{path.parent.name}: {len(problems)} invariant violations")
+        for problem in problems:
+            click.echo(f"  {problem}")
+    executable = checkov.find_checkov() if with_checkov else None
+    if with_checkov and executable is None:
+        click.echo("checkov: not installed, skipped")
+    if executable is not None:
+        try:
+            skip_list = checkov.load_skips(skips)
+        except (OSError, InvalidConfig) as error:
+            fail(f"--skips: {error}")
+        with tempfile.TemporaryDirectory() as scratch:
+            for report in checkov.run(executable, out_dir, Path(scratch), skip_list):
+                found += len(report.failed) + report.parsing_errors
+                click.echo(f"checkov {report.summary()}")
+                for finding in report.failed:
+                    click.echo(f"  {finding}")
+    sys.exit(1 if found else 0)
 
 
 @main.group()

@@ -1,10 +1,208 @@
-"""Invalid catalogs for `mminfra synth --catalog tests.bad_catalogs:<name>`."""
+"""Invalid catalogs for `mminfra synth --catalog tests.bad_catalogs:<name>`.
+
+``BAD`` is the table: one line per case, the name the CLI loads, the field the
+error must name, and a builder that raises while building the catalog (as the
+CLI loads it) or returns a catalog the synthesis refuses.
+"""
 
 from __future__ import annotations
 
-from mindmirror_infra.catalog import Catalog
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from mindmirror_infra.catalog import (
+    Catalog,
+    Database,
+    Secret,
+    SecretMount,
+    Service,
+    ServiceSettings,
+    ServiceSize,
+    TrafficSplit,
+)
+from mindmirror_infra.catalog import mindmirror as embedded
 from tests import variants
 
+P = "environments[production]"
 
-def port_out_of_range() -> Catalog:
-    return variants.with_service("agent-service", port=70000)
+
+def added(service: Service) -> Catalog:
+    return variants.catalog(services=(*embedded.SERVICES, service))
+
+
+def sizes(**changes: Any) -> Catalog:
+    return variants.with_production(services=ServiceSettings(**changes))
+
+
+def traffic(*splits: TrafficSplit) -> Catalog:
+    return variants.with_production(traffic=splits)
+
+
+def operations(**changes: Any) -> Catalog:
+    return variants.with_production(operations=replace(embedded.PRODUCTION.operations, **changes))
+
+
+def network(**changes: Any) -> Catalog:
+    return variants.with_production_part("network", **changes)
+
+
+def database(**changes: Any) -> Catalog:
+    return variants.with_production_part("database", **changes)
+
+
+HTTP: dict[str, Any] = {"kind": "http", "port": 8000}
+A50 = "a" * 50
+
+# name: (field named by the error, builder)
+BAD: dict[str, tuple[str, Callable[[], object]]] = {
+    # names
+    "service_name_upper_case": ("services[Agent].name", lambda: added(Service("Agent", **HTTP))),
+    "service_name_too_long": (f"services[{A50}].name", lambda: added(Service(A50, **HTTP))),
+    "service_name_too_short": ("services[api].name", lambda: added(Service("api", **HTTP))),
+    "sql_instance_underscore": ("databases[main_db].instance", lambda: Database("main_db", ("a",), "database-url")),
+    "postgres_name_hyphen": ("databases[main-db].databases", lambda: Database("main-db", ("a-b",), "database-url")),
+    "secret_id_dot": ("secrets[jwt.secret].id", lambda: Secret("jwt.secret", "x")),
+    "project_id_upper_case": (f"{P}.project_id", lambda: variants.with_production(project_id="MindMirror")),
+    "region_unknown_shape": (f"{P}.region", lambda: variants.with_production(region="central")),
+    "state_bucket_upper_case": ("state_bucket", lambda: variants.catalog(state_bucket="State_Bucket")),
+    "documents_bucket_bad": (f"{P}.documents_bucket", lambda: variants.with_production(documents_bucket="-docs")),
+    "registry_upper_case": (
+        f"{P}.registry.repository",
+        lambda: variants.with_production_part("registry", repository="Services"),
+    ),
+    "duplicate_service": (
+        "services.name",
+        lambda: variants.catalog(services=(*embedded.SERVICES, embedded.SERVICES[0])),
+    ),
+    "service_named_like_a_job": (
+        "service account ids (services, migration jobs, deployer)",
+        lambda: added(Service("migrate-main", **HTTP)),
+    ),
+    "service_named_like_the_deployer": (
+        "service account ids (services, migration jobs, deployer)",
+        lambda: added(Service("github-deployer", **HTTP)),
+    ),
+    # sizes
+    "sql_tier_odd_vcpus": (f"{P}.database.tier", lambda: database(tier="db-custom-3-7680")),
+    "sql_tier_memory_too_small": (f"{P}.database.tier", lambda: database(tier="db-custom-2-1024")),
+    "sql_disk_too_small": (f"{P}.database.disk_size_gb", lambda: database(disk_size_gb=5)),
+    "sql_max_connections_too_low": (f"{P}.database.max_connections", lambda: database(max_connections=5)),
+    "sql_backup_time": (f"{P}.database.backup_start_time", lambda: database(backup_start_time="3am")),
+    "run_cpu_three": (
+        f"{P}.services.sizes[agent-service].cpu",
+        lambda: sizes(sizes={"agent-service": ServiceSize(cpu="3", memory="2Gi")}),
+    ),
+    "run_memory_too_big_for_cpu": (
+        f"{P}.services.sizes[web-app].memory",
+        lambda: sizes(sizes={"web-app": ServiceSize(cpu="1", memory="8Gi")}),
+    ),
+    "run_fraction_of_cpu_for_workers": (
+        f"{P}.services.default_size.cpu",
+        lambda: sizes(default_size=ServiceSize("0.5")),
+    ),
+    "run_max_instances_zero": (f"{P}.services.max_instances", lambda: sizes(max_instances=0)),
+    "run_min_above_max": (
+        f"{P}.services.critical_min_instances",
+        lambda: sizes(critical_min_instances=5, max_instances=2),
+    ),
+    "run_worker_instances_zero": (f"{P}.services.worker_instances", lambda: sizes(worker_instances=0)),
+    "connector_one_instance": (f"{P}.network.connector_min_instances", lambda: network(connector_min_instances=1)),
+    # references
+    "unknown_database": (
+        "services[habits-service].database",
+        lambda: variants.with_service("habits-service", database="habit-db"),
+    ),
+    "unknown_secret": (
+        "services[web-app].secrets[jwt].secret",
+        lambda: variants.with_service("web-app", secrets=(SecretMount("jwt", "jwt-secrets"),)),
+    ),
+    "database_without_url_secret": (
+        "services[habits-service].secrets",
+        lambda: variants.with_service("habits-service", secrets=(embedded.JWT,)),
+    ),
+    "invokers_of_a_public_service": (
+        "services[web-app].invokers",
+        lambda: variants.with_service("web-app", invokers=("mesh-gateway",)),
+    ),
+    "unknown_invoker": (
+        "services[habits-service].invokers",
+        lambda: variants.with_service("habits-service", invokers=("gateway",)),
+    ),
+    "undefined_setting": (
+        "services[habits-service].env",
+        lambda: variants.with_service("habits-service", env=("DSN",)),
+    ),
+    "sizes_of_unknown_service": (f"{P}.services.sizes", lambda: sizes(sizes={"agent": ServiceSize()})),
+    # ports
+    "port_zero": ("services[agent-service].port", lambda: variants.with_service("agent-service", port=0)),
+    "port_out_of_range": ("services[agent-service].port", lambda: variants.with_service("agent-service", port=70000)),
+    "http_without_port": ("services[agent-service].port", lambda: variants.with_service("agent-service", port=None)),
+    "worker_with_port": ("services[celery-worker].port", lambda: variants.with_service("celery-worker", port=80)),
+    # secrets
+    "mount_outside_secrets": (
+        "services[web-app].secrets[env].mount_path",
+        lambda: variants.with_service("web-app", secrets=(SecretMount("env", "environment", mount_path="/etc/env"),)),
+    ),
+    "credential_as_env_var": (
+        "services[agent-service].env",
+        lambda: variants.with_service("agent-service", env=("OPENAI_API_KEY",)),
+    ),
+    "credentials_in_a_setting": (
+        f"{P}.settings[REDIS_URL]",
+        lambda: variants.with_production(settings={**embedded.SETTINGS, "REDIS_URL": "redis://u:p@10.0.0.3:6379"}),
+    ),
+    "no_environment_secret": ("secrets", lambda: variants.catalog(secrets=embedded.SECRETS[:-1])),
+    "duplicate_secret": ("secrets.id", lambda: variants.catalog(secrets=(*embedded.SECRETS, embedded.SECRETS[0]))),
+    # traffic
+    "traffic_all_to_latest": (
+        f"{P}.traffic[agent-service].latest_percent",
+        lambda: traffic(TrafficSplit("agent-service", 100, "agent-service-00001-abc")),
+    ),
+    "traffic_revision_of_another_service": (
+        f"{P}.traffic[agent-service].revision",
+        lambda: traffic(TrafficSplit("agent-service", 10, "web-app-00001-abc")),
+    ),
+    "traffic_bad_tag": (
+        f"{P}.traffic[agent-service].tag",
+        lambda: traffic(TrafficSplit("agent-service", 10, "agent-service-00001-abc", tag="Stable")),
+    ),
+    "traffic_unknown_service": (
+        f"{P}.traffic[gateway].service",
+        lambda: traffic(TrafficSplit("gateway", 10, "gateway-00001-abc")),
+    ),
+    "traffic_for_a_worker": (
+        f"{P}.traffic[celery-worker].service",
+        lambda: traffic(TrafficSplit("celery-worker", 10, "celery-worker-00001-abc")),
+    ),
+    "traffic_split_twice": (
+        f"{P}.traffic.service",
+        lambda: traffic(*[TrafficSplit("agent-service", 10, "agent-service-00001-abc")] * 2),
+    ),
+    # network ranges
+    "public_subnet": (f"{P}.network.subnet_cidr", lambda: network(subnet_cidr="8.8.0.0/20")),
+    "subnet_not_a_cidr": (f"{P}.network.subnet_cidr", lambda: network(subnet_cidr="10.0.0.0/33")),
+    "connector_not_28": (f"{P}.network.connector_cidr", lambda: network(connector_cidr="10.8.0.0/24")),
+    "connector_overlaps_subnet": (f"{P}.network.connector_cidr", lambda: network(connector_cidr="10.0.0.16/28")),
+    "private_services_too_small": (
+        f"{P}.network.private_services_cidr",
+        lambda: network(private_services_cidr="10.16.0.0/25"),
+    ),
+    # alerts and budget
+    "error_ratio_zero": (f"{P}.operations.error_ratio", lambda: operations(error_ratio=0)),
+    "alert_duration_not_minutes": (
+        f"{P}.operations.alert_duration_seconds",
+        lambda: operations(alert_duration_seconds=90),
+    ),
+    "no_notification_email": (f"{P}.operations.notification_emails", lambda: operations(notification_emails=())),
+    "bad_notification_email": (f"{P}.operations.notification_emails", lambda: operations(notification_emails=("ops",))),
+    "budget_zero": (f"{P}.operations.budget_usd", lambda: operations(budget_usd=0)),
+    "too_few_uptime_regions": (f"{P}.operations.uptime_regions", lambda: operations(uptime_regions=("EUROPE",))),
+}
+
+
+def __getattr__(name: str) -> Callable[[], object]:
+    """``tests.bad_catalogs:<name>`` for every case of the table."""
+    if name in BAD:
+        return BAD[name][1]
+    raise AttributeError(name)

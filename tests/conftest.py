@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mindmirror_infra import checkov
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
 from tests.synth import Config, synth_configs
@@ -45,3 +47,32 @@ def production(stacks: dict[str, Config]) -> Config:
 @pytest.fixture(scope="session")
 def staging(stacks: dict[str, Config]) -> Config:
     return stacks["staging"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkov_in_background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[checkov.Running | None]:
+    """checkov over the committed generated/, started with the session so it runs beside the other tests.
+
+    Only when a collected test asks for ``checkov_reports``; the drift test makes
+    the committed output the one the code produces.
+    """
+    if not any("checkov_reports" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        yield None
+        return
+    executable = checkov.find_checkov()
+    if executable is None:
+        yield None
+        return
+    running = checkov.Running.start(executable, REPO / "generated", tmp_path_factory.mktemp("checkov"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def checkov_reports(checkov_in_background: checkov.Running | None) -> list[checkov.StackReport]:
+    """checkov's report on every committed stack, the skip list applied."""
+    if checkov_in_background is None:
+        pytest.fail("checkov is not installed: run `make setup` (it is a dev dependency)")
+    return checkov_in_background.reports(checkov.load_skips(REPO / checkov.SKIPS_FILE))

@@ -133,6 +133,10 @@ class Service:
             raise InvalidConfig(f"{where}.port", self.port, "a worker has no port; expected None")
         if self.kind == "worker" and (self.public or self.invokers):
             raise InvalidConfig(f"{where}.public", self.public, "a worker serves no requests; expected no invokers")
+        if self.public and self.invokers:
+            raise InvalidConfig(
+                f"{where}.invokers", self.invokers, "a public service has no invoker check; expected no invokers"
+            )
         if not self.health_path.startswith("/"):
             raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
         for mount in self.secrets:

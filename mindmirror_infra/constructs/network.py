@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktn import ITerraformDependable
+from cdktn_provider_google.compute_firewall import ComputeFirewall, ComputeFirewallDeny, ComputeFirewallLogConfig
 from cdktn_provider_google.compute_global_address import ComputeGlobalAddress
 from cdktn_provider_google.compute_network import ComputeNetwork
 from cdktn_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
@@ -56,7 +57,12 @@ class Network(Construct):
     - a reserved global range is peered to Google's service producer network, so
       Cloud SQL gets private IPs only (``private_services_connection``);
     - a serverless VPC access connector on its dedicated ``/28`` carries Cloud Run
-      egress to private ranges.
+      egress to private ranges;
+    - ingress from anywhere is denied, with every denied connection logged, by a
+      rule just above the implied one (priority 65534). Nothing in the VPC serves
+      requests: Cloud Run is reached through Google's front end, Cloud SQL sits in
+      the peered producer network, and the health-check rules Google creates for
+      the connector (priority 1000) still win.
 
     Instances always depend on ``private_services_connection`` (Cloud SQL fails
     to create otherwise); pass it as a dependency.
@@ -129,6 +135,22 @@ class Network(Construct):
                 deletion_policy="ABANDON",
             ),
             "private_services",
+        )
+        self.deny_ingress = pin(
+            ComputeFirewall(
+                self,
+                "deny_all_ingress",
+                project=props.project_id,
+                name=f"{props.vpc_name}-deny-all-ingress",
+                network=self.vpc.id,
+                description="Denies and logs every inbound connection not allowed by a more specific rule",
+                direction="INGRESS",
+                priority=65534,
+                source_ranges=["0.0.0.0/0"],
+                deny=[ComputeFirewallDeny(protocol="all")],
+                log_config=ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA"),
+            ),
+            "deny_all_ingress",
         )
         self.connector = pin(
             VpcAccessConnector(

@@ -1,0 +1,63 @@
+"""Bad input at scale: every case of tests/bad_catalogs.py through `mminfra synth`.
+
+Each must exit with 2, print one line naming the exact field, and leave the
+output folder byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mindmirror_infra.cli import main
+from tests.bad_catalogs import BAD
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Path, bytes]]:
+    """One copy of the committed output for every case, with its bytes to compare against."""
+    copy = tmp_path_factory.mktemp("bad-input") / "generated"
+    shutil.copytree(REPO / "generated", copy)
+    return copy, snapshot(copy)
+
+
+def snapshot(folder: Path) -> dict[Path, bytes]:
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def refused(args: list[str], field: str, out: tuple[Path, dict[Path, bytes]]) -> None:
+    folder, before = out
+    result = CliRunner().invoke(main, ["synth", "--out", str(folder), *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {field}: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stdout == ""
+    assert snapshot(folder) == before, "the output folder changed"
+    assert [p.name for p in folder.parent.iterdir()] == ["generated"], "a temporary folder was left behind"
+
+
+def test_the_table_covers_at_least_thirty_fields() -> None:
+    assert len({field for field, _ in BAD.values()}) >= 30
+
+
+@pytest.mark.parametrize(("name", "field"), [(name, case[0]) for name, case in BAD.items()], ids=list(BAD))
+def test_bad_catalog_is_refused_naming_the_field(name: str, field: str, out: tuple[Path, dict[Path, bytes]]) -> None:
+    refused(["--catalog", f"tests.bad_catalogs:{name}"], field, out)
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--env", "prod"], "--env"),
+        (["--env", "production", "--env", "qa"], "--env"),
+        (["--catalog", "tests.bad_catalogs:no_such_case"], "--catalog"),
+        (["--catalog", "tests.bad_catalogs:P"], "--catalog"),
+    ],
+    ids=["unknown-env", "one-unknown-env", "unknown-case", "not-a-catalog"],
+)
+def test_bad_argument_is_refused_naming_it(args: list[str], field: str, out: tuple[Path, dict[Path, bytes]]) -> None:
+    refused(args, field, out)
