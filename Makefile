@@ -40,5 +40,9 @@ typecheck: setup
 unit: setup
 	$(VENV)/bin/pytest
 
+# Not part of `test`: timings, as ratios to a floor measured in the same run.
+bench: setup
+	$(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) node_modules

@@ -28,6 +28,8 @@ def build_app(catalog: Catalog, outdir: Path, env_names: Sequence[str] = ()) -> 
     seconds, per synthesis of the embedded catalog) and fails the synthesis on a
     machine that has OpenTofu but no ``terraform``. The version import blocks
     need is enforced where it matters, by ``terraform.required_version`` at plan.
+    (A moved block makes cdktn add the same probe to the stack itself, where
+    ``synth_checked`` still runs it: one shell per stack.)
     """
     selected = [catalog.environment(name) for name in env_names] or list(catalog.environments)
     # Stack traces would write absolute paths of this checkout into the output.

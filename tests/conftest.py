@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from mindmirror_infra import checkov
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
+from mindmirror_infra.cli import main
 from tests.synth import Config, synth_configs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +27,17 @@ def synthesized(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> t
     """One fresh synthesis of the embedded catalog for the whole session."""
     out = tmp_path_factory.mktemp("synth") / "generated"
     return out, synth_configs(catalog, out)
+
+
+@pytest.fixture(scope="session")
+def second_synthesis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """`mminfra synth --out <new folder>`, once per session: the folder holding ``new`` and the CLI's result.
+
+    The CLI test of a new folder and the determinism test both read it, so the
+    suite synthesizes the embedded catalog twice, not three times.
+    """
+    parent = tmp_path_factory.mktemp("second-synthesis")
+    return parent, CliRunner().invoke(main, ["synth", "--out", str(parent / "new")])
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from mindmirror_infra.cli import main
 from tests.conftest import REPO
@@ -38,12 +38,12 @@ def test_synth_one_environment_replaces_only_its_stack(out: Path, fresh_out: Pat
     assert differing_files(fresh_out, out) == ["stacks/staging/marker"]
 
 
-def test_synth_into_a_new_folder_writes_every_stack(tmp_path: Path, fresh_out: Path) -> None:
-    code, stdout, _ = invoke("synth", "--out", str(tmp_path / "new"))
-    assert code == 0
-    assert stdout.count("wrote ") == 2
-    assert differing_files(fresh_out, tmp_path / "new") == []
-    assert [p.name for p in tmp_path.iterdir()] == ["new"], "no temporary folder is left behind"
+def test_synth_into_a_new_folder_writes_every_stack(second_synthesis: tuple[Path, Result], fresh_out: Path) -> None:
+    parent, result = second_synthesis
+    assert result.exit_code == 0
+    assert result.stdout.count("wrote ") == 2
+    assert differing_files(fresh_out, parent / "new") == []
+    assert [p.name for p in parent.iterdir()] == ["new"], "no temporary folder is left behind"
 
 
 def test_unknown_env_is_refused_and_changes_nothing(out: Path, fresh_out: Path) -> None:

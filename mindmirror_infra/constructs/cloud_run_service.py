@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from cdktn import ITerraformDependable, TerraformResourceLifecycle
 from cdktn_provider_google.cloud_run_v2_service import (
@@ -264,9 +265,14 @@ class CloudRunService(Construct):
     def name(self) -> str:
         return self.props.workload.name
 
-    @property
+    @cached_property
     def url(self) -> str:
         return self.resource.uri
+
+    @cached_property
+    def _references(self) -> tuple[str, str, str]:
+        """Project, location and name as references, read once for all grants (each read is a jsii round trip)."""
+        return self.resource.project, self.resource.location, self.resource.name
 
     def grant_invoke(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         """Lets ``account`` call this service, and no other."""
@@ -283,13 +289,14 @@ class CloudRunService(Construct):
         return self._grant(DEPLOYER_ROLE, "deployer", account)
 
     def _grant(self, role: str, purpose: str, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
+        project, location, name = self._references
         return pin(
             CloudRunV2ServiceIamMember(
                 self,
                 f"{purpose}-{account.account_id}",
-                project=self.resource.project,
-                location=self.resource.location,
-                name=self.resource.name,
+                project=project,
+                location=location,
+                name=name,
                 role=role,
                 member=account.member,
             ),
