@@ -431,7 +431,7 @@ def test_cleanup_policies_implement_the_retention_of_the_strategy(production: Co
     assert repository["cleanup_policies"] == [
         {"id": "keep-recent", "action": "KEEP", "most_recent_versions": {"keep_count": 10}},
         {"id": "keep-releases", "action": "KEEP", "condition": {"tag_state": "TAGGED", "tag_prefixes": ["v"]}},
-        {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "30d"}},
+        {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "2592000s"}},
     ]
 
 
