@@ -179,12 +179,9 @@ class CloudRunAlerts(Construct):
                 evaluation_missing_data=CLOSE_WITHOUT_DATA,
             ),
             f"The containers of {kind.incident_name} use more than {percent(props.cpu_utilization)} of their CPU. "
-            + (
-                "If it is load, raise --max-instances or --cpu with `gcloud run services update`; "
-                if kind is SERVICES
-                else "If it is load, give the pool more instances or more CPU; "
-            )
-            + "if a new revision brought it, roll back.",
+            "If it is load, give it more instances or CPU in the infrastructure code and apply "
+            "(a change made with gcloud is reverted by the next apply); "
+            "if a new revision brought it, roll back.",
             kind,
         )
 
