@@ -17,6 +17,10 @@ from mindmirror_infra.invariants import STATEFUL_TYPES
 # the old one is lost), and a deleted workload identity pool keeps its id for 30 days.
 STABLE_TYPES = (
     *STATEFUL_TYPES,
+    # Databases' private IPs live in the VPC and its peering: replacing either
+    # cuts every instance off.
+    "google_compute_network",
+    "google_service_networking_connection",
     "google_service_account",
     "google_iam_workload_identity_pool",
     "google_iam_workload_identity_pool_provider",

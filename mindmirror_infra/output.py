@@ -28,12 +28,38 @@ def staging_folder(out_dir: Path) -> Path:
         raise InvalidConfig("--out", str(out_dir), "expected a folder that can be created and written") from None
 
 
+# What `tofu init` leaves in a stack folder: the providers it downloaded and the
+# lock file of their versions and checksums. Both belong to the user, not to
+# synthesis, and survive every swap.
+TOFU_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
+
+
+def is_tofu_working_file(relative: Path) -> bool:
+    return any(part in TOFU_WORKING_FILES for part in relative.parts)
+
+
 def swap(new: Path, current: Path) -> None:
-    """Puts ``new`` where ``current`` is, keeping ``current`` until ``new`` is in place."""
+    """Puts ``new`` where ``current`` is, keeping ``current`` until ``new`` is in place.
+
+    OpenTofu's working files in ``current`` are carried over into ``new`` where
+    their folder still exists.
+    """
     current.parent.mkdir(parents=True, exist_ok=True)
+    if current.exists():
+        _carry_tofu_working_files(current, new)
     previous = current.with_name(f".{current.name}.previous")
     shutil.rmtree(previous, ignore_errors=True)
     if current.exists():
         current.rename(previous)
     new.rename(current)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def _carry_tofu_working_files(current: Path, new: Path) -> None:
+    for folder, subfolders, files in os.walk(current):
+        here = Path(folder)
+        target = new / here.relative_to(current)
+        for name in [n for n in (*subfolders, *files) if n in TOFU_WORKING_FILES]:
+            if target.is_dir():
+                (here / name).rename(target / name)
+        subfolders[:] = [n for n in subfolders if n not in TOFU_WORKING_FILES]

@@ -113,6 +113,14 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         "services[habits-service].database",
         lambda: variants.with_service("habits-service", database="habit-db"),
     ),
+    "database_name_missing": (
+        "services[meals-service].database_name",
+        lambda: variants.with_service("meals-service", database_name=None),
+    ),
+    "database_name_unknown": (
+        "services[meals-service].database_name",
+        lambda: variants.with_service("meals-service", database_name="meal"),
+    ),
     "unknown_secret": (
         "services[web-app].secrets[jwt].secret",
         lambda: variants.with_service("web-app", secrets=(SecretMount("jwt", "jwt-secrets"),)),

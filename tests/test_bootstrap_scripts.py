@@ -19,6 +19,7 @@ from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
 from tests.bootstrap_project import SCRIPTS, SECRET_VALUES, FakeProject, empty_project, run_all
 from tests.conftest import REPO
+from tests.synth import Config, resources
 
 SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
 P = "--project=mindmirror-prod"
@@ -139,13 +140,44 @@ def test_the_environment_secret_defaults_to_the_environment_name(two_runs: TwoRu
     }
 
 
+def sent_passwords(calls: list[dict[str, Any]]) -> dict[str, str]:
+    """The password each ``sql users create`` call read from its flags file, by user."""
+    found = {}
+    for call in calls:
+        if call["argv"][:3] == ["sql", "users", "create"]:
+            match = re.fullmatch(r'--password: "([^"\\]*)"\n', call["stdin"])
+            assert match, "the flags file holds one quoted password and nothing else"
+            found[call["argv"][3]] = match.group(1)
+    return found
+
+
+def test_generated_passwords_meet_the_password_policy_of_every_instance(two_runs: TwoRuns, production: Config) -> None:
+    policies = {
+        instance["name"]: instance["settings"]["password_validation_policy"]
+        for instance in resources(production, "google_sql_database_instance").values()
+    }
+    assert sorted(policies) == ["main-db", "movements-db", "practices-db", "users-db"]
+    passwords = sent_passwords(two_runs.first_calls)
+    users = {f"{name.removesuffix('-db')}_app": name for name in policies}
+    assert sorted(passwords) == sorted(users)
+    for user, password in passwords.items():
+        policy = policies[users[user]]
+        assert policy["enable_password_policy"] is True
+        assert policy["complexity"] == "COMPLEXITY_DEFAULT"
+        # Messages name the user only: a failing assertion must not print the password.
+        assert len(password) >= policy["min_length"], user
+        assert len(password) == 40, user
+        for kind, pattern in [("upper", "[A-Z]"), ("lower", "[a-z]"), ("digit", "[0-9]"), ("symbol", "[-._~]")]:
+            assert re.search(pattern, password), f"{user}: no {kind} character"
+        # Unreserved in a URL (RFC 3986): the password needs no percent-encoding.
+        assert re.fullmatch(r"[A-Za-z0-9._~-]+", password), f"{user}: a character a URL would need to encode"
+        assert policy["disallow_username_substring"] is True
+        assert user.lower() not in password.lower(), user
+
+
 def test_secret_values_reach_gcloud_on_stdin_only(two_runs: TwoRuns) -> None:
     calls = two_runs.first_calls + two_runs.second_calls
-    passwords = [
-        re.fullmatch(r'--password: "([0-9a-f]{64})"\n', c["stdin"]).group(1)  # type: ignore[union-attr]
-        for c in calls
-        if c["argv"][:3] == ["sql", "users", "create"]
-    ]
+    passwords = list(sent_passwords(calls).values())
     assert len(passwords) == 4
     assert len(set(passwords)) == 4
     urls = [c["stdin"] for c in calls if c["argv"][:4] == ["secrets", "versions", "add", "database-url"]]
@@ -254,6 +286,17 @@ def test_help_names_the_defaults(project: FakeProject) -> None:
     result = project.run("02-enable-apis.sh", "--help")
     assert result.returncode == 0
     assert "--project ID     the GCP project, or MINDMIRROR_PROJECT. Default: mindmirror-prod" in result.stdout
+    assert project.calls() == []
+
+
+def test_the_post_apply_script_says_to_create_the_pgaudit_extension_in_every_database(
+    project: FakeProject, catalog: Catalog
+) -> None:
+    result = project.run("04-create-database-users.sh", "--help")
+    assert result.returncode == 0
+    assert "\n  CREATE EXTENSION IF NOT EXISTS pgaudit;\n" in result.stdout
+    for database in catalog.databases:
+        assert f"\n  {database.instance}: {', '.join(database.databases)}\n" in result.stdout
     assert project.calls() == []
 
 

@@ -208,6 +208,41 @@ CASES: list[tuple[str, Callable[[], Any], str, str, str]] = [
         "'main-db'",
     ),
     (
+        "service of a several-database instance without a database_name",
+        lambda: variants.with_service("journal-service", database_name=None),
+        "services[journal-service].database_name",
+        "None",
+        "main-db holds several databases; expected the one it uses, of 'agent', 'journal', 'habits', 'meals'",
+    ),
+    (
+        "database_name not in the instance",
+        lambda: variants.with_service("habits-service", database_name="movements"),
+        "services[habits-service].database_name",
+        "movements",
+        "expected one of 'agent', 'habits', 'journal', 'meals'",
+    ),
+    (
+        "database_name without a database",
+        lambda: Service("mesh-gateway", **HTTP, database_name="agent"),
+        "services[mesh-gateway].database_name",
+        "agent",
+        "a service without a database names none",
+    ),
+    (
+        "database_name that PostgreSQL would refuse",
+        lambda: Service("habits-service", **HTTP, database="main-db", database_name="habit-db"),
+        "services[habits-service].database_name",
+        "habit-db",
+        "lower",
+    ),
+    (
+        "the database variable set as a setting",
+        lambda: Service("habits-service", **HTTP, env=("DATABASE_NAME",)),
+        "services[habits-service].env",
+        "DATABASE_NAME",
+        "set from database_name",
+    ),
+    (
         "unknown secret",
         lambda: variants.with_service("web-app", secrets=(SecretMount("jwt", "jwt-secrets"),)),
         "services[web-app].secrets[jwt].secret",
@@ -378,6 +413,23 @@ def test_a_valid_variant_is_accepted() -> None:
     changed = variants.with_production_part("network", subnet_cidr="10.1.0.0/20")
     assert changed.environment("production").network.subnet_cidr == "10.1.0.0/20"
     assert NetworkSettings().connector_cidr == "10.8.0.0/28"
+
+
+def test_a_service_uses_its_database_name_or_its_instances_only_database(catalog: Catalog) -> None:
+    assert {s.name: catalog.database_name(s) for s in catalog.services} == {
+        "agent-service": "agent",
+        "journal-service": "journal",
+        "habits-service": "habits",
+        "meals-service": "meals",
+        "movements-service": "movements",
+        "practices-service": "practices",
+        "users-service": "users",
+        "mesh-gateway": None,
+        "web-app": None,
+        "celery-worker": "agent",
+    }
+    defaulted = variants.with_service("movements-service", database_name=None)
+    assert defaulted.database_name(defaulted.service("movements-service")) == "movements"
 
 
 def test_unknown_environment_is_refused(catalog: Catalog) -> None:

@@ -46,6 +46,19 @@ def test_synth_into_a_new_folder_writes_every_stack(second_synthesis: tuple[Path
     assert [p.name for p in parent.iterdir()] == ["new"], "no temporary folder is left behind"
 
 
+@pytest.mark.parametrize("only_env", [(), ("--env", "production")])
+def test_synth_keeps_what_tofu_init_left_in_a_stack(out: Path, fresh_out: Path, only_env: tuple[str, ...]) -> None:
+    stack = out / "stacks" / "production"
+    (stack / ".terraform" / "providers").mkdir(parents=True)
+    (stack / ".terraform" / "providers" / "plugin").write_text("binary")
+    (stack / ".terraform.lock.hcl").write_text("# lock")
+    code, _, _ = invoke("synth", *only_env, "--out", str(out))
+    assert code == 0
+    assert (stack / ".terraform" / "providers" / "plugin").read_text() == "binary"
+    assert (stack / ".terraform.lock.hcl").read_text() == "# lock"
+    assert differing_files(out, fresh_out) == []
+
+
 def test_unknown_env_is_refused_and_changes_nothing(out: Path, fresh_out: Path) -> None:
     code, _, stderr = invoke("synth", "--env", "prod", "--out", str(out))
     assert code == 2

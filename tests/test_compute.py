@@ -26,6 +26,7 @@ HTTP_SERVICES = [
     "mesh-gateway",
     "web-app",
 ]
+DATABASE_VARIABLES = ("DATABASE_NAME", "DATABASE_NAMES")
 JOBS = ["migrate-main", "migrate-movements", "migrate-practices", "migrate-users"]
 REGISTRY = "us-central1-docker.pkg.dev/mindmirror-prod/services"
 
@@ -265,13 +266,48 @@ def test_environment_variables_are_settings_never_secrets(
     seen = 0
     for body in workloads(stacks[env]).values():
         for variable in container(body).get("env", []):
-            seen += 1
             assert set(variable) == {"name", "value"}, "no value_source: secrets are never env vars"
             assert not any(word in variable["name"] for word in CREDENTIAL_WORDS)
-            assert variable["value"] == settings[variable["name"]]
             assert "secret" not in variable["value"]
+            if variable["name"] not in DATABASE_VARIABLES:
+                seen += 1
+                assert variable["value"] == settings[variable["name"]]
     assert seen == 4  # QDRANT_URL and REDIS_URL, for agent-service and celery-worker
-    assert [v["name"] for v in container(service(stacks[env], "agent-service"))["env"]] == ["QDRANT_URL", "REDIS_URL"]
+    assert [v["name"] for v in container(service(stacks[env], "agent-service"))["env"]] == [
+        "DATABASE_NAME",
+        "QDRANT_URL",
+        "REDIS_URL",
+    ]
+
+
+def database_variables(body: dict[str, Any]) -> dict[str, str]:
+    return {v["name"]: v["value"] for v in container(body).get("env", []) if v["name"] in DATABASE_VARIABLES}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_each_workload_names_its_own_database_and_each_job_every_database_of_its_instance(
+    stacks: dict[str, Config], env: str
+) -> None:
+    # One URL secret per instance: the database a workload uses is a plain variable beside it.
+    found = {body["name"]: database_variables(body) for body in workloads(stacks[env]).values()}
+    assert found == {
+        "agent-service": {"DATABASE_NAME": "agent"},
+        "journal-service": {"DATABASE_NAME": "journal"},
+        "habits-service": {"DATABASE_NAME": "habits"},
+        "meals-service": {"DATABASE_NAME": "meals"},
+        "movements-service": {"DATABASE_NAME": "movements"},
+        "practices-service": {"DATABASE_NAME": "practices"},
+        "users-service": {"DATABASE_NAME": "users"},
+        "mesh-gateway": {},
+        "web-app": {},
+        "celery-worker": {"DATABASE_NAME": "agent"},
+        "migrate-main": {"DATABASE_NAMES": "agent,journal,habits,meals"},
+        "migrate-movements": {"DATABASE_NAMES": "movements"},
+        "migrate-practices": {"DATABASE_NAMES": "practices"},
+        "migrate-users": {"DATABASE_NAMES": "users"},
+    }
+    pool = resources(stacks[env], "google_cloud_run_v2_worker_pool")["celery_worker"]
+    assert database_variables(pool) == {"DATABASE_NAME": "agent"}
 
 
 # --- D8: CI deploys images ------------------------------------------------------------------
@@ -383,7 +419,7 @@ def test_one_migration_job_per_database_with_its_url_and_the_environment(
         assert template["max_retries"] == 0
         app = container(job)
         assert app["image"] == f"us-central1-docker.pkg.dev/{project}/services/migrations:${{var.image_tag}}"
-        assert "env" not in app
+        assert app["env"] == [{"name": "DATABASE_NAMES", "value": ",".join(database.databases)}]
         assert {m["name"]: m["mount_path"] for m in app["volume_mounts"]} == {
             "database": "/secrets/database",
             "environment": "/secrets/environment",
@@ -431,7 +467,7 @@ def test_cleanup_policies_implement_the_retention_of_the_strategy(production: Co
     assert repository["cleanup_policies"] == [
         {"id": "keep-recent", "action": "KEEP", "most_recent_versions": {"keep_count": 10}},
         {"id": "keep-releases", "action": "KEEP", "condition": {"tag_state": "TAGGED", "tag_prefixes": ["v"]}},
-        {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "30d"}},
+        {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "2592000s"}},
     ]
 
 

@@ -16,6 +16,10 @@ from tests.synth import Config, resources
 ENVS = ["production", "staging"]
 REQUEST_POLICIES = ("cloud_run_error_ratio", "cloud_run_latency_p95")
 SERVICE_POLICIES = (*REQUEST_POLICIES, "cloud_run_cpu_utilization")
+WORKER_POOL_POLICIES = ("cloud_run_worker_pool_cpu_utilization",)
+# How Cloud Monitoring names each kind of workload: (monitored resource type, label holding its name).
+AS_SERVICE = ("cloud_run_revision", "service_name")
+AS_WORKER_POOL = ("cloud_run_worker_pool", "worker_pool_name")
 CHANNEL = "${google_monitoring_notification_channel.email_ops_mindmirror_example.name}"
 
 
@@ -30,15 +34,20 @@ def threshold(config: Config, policy: str) -> dict[str, Any]:
     return found
 
 
-def covered_services(filter_text: str) -> list[str]:
-    """The service names of a ``resource.label.service_name=one_of(...)`` clause."""
-    match = re.search(r"resource\.label\.service_name=one_of\(([^)]*)\)", filter_text)
+def covered(filter_text: str) -> tuple[str, str, list[str]]:
+    """Resource type, name label and sorted names of a ``resource.type="T" AND resource.label.L=one_of(...)`` filter."""
+    match = re.search(r'resource\.type="(\w+)" AND resource\.label\.(\w+)=one_of\(([^)]*)\)', filter_text)
     assert match, filter_text
-    return re.findall(r'"([^"]+)"', match.group(1))
+    assert filter_text.count("resource.type=") == 1, filter_text
+    return match.group(1), match.group(2), sorted(re.findall(r'"([^"]+)"', match.group(3)))
+
+
+def workload_names(config: Config, resource_type: str) -> list[str]:
+    return sorted(body["name"] for body in resources(config, resource_type).values())
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_each_stack_counts_five_policies_two_uptime_checks_one_metric_and_one_budget(
+def test_each_stack_counts_six_policies_two_uptime_checks_one_metric_and_one_budget(
     stacks: dict[str, Config], env: str
 ) -> None:
     config = stacks[env]
@@ -46,6 +55,7 @@ def test_each_stack_counts_five_policies_two_uptime_checks_one_metric_and_one_bu
         "cloud_run_cpu_utilization",
         "cloud_run_error_ratio",
         "cloud_run_latency_p95",
+        "cloud_run_worker_pool_cpu_utilization",
         "uptime_mesh_gateway",
         "uptime_web_app",
     ]
@@ -139,20 +149,48 @@ def test_cpu_alert_is_the_p95_of_container_cpu_utilization_held_for_the_duration
     )
 
 
+@pytest.mark.parametrize(("env", "duration"), [("production", "300s"), ("staging", "900s")])
+def test_worker_pool_cpu_alert_watches_worker_pools_as_worker_pools(
+    stacks: dict[str, Config], env: str, duration: str
+) -> None:
+    condition = threshold(stacks[env], "cloud_run_worker_pool_cpu_utilization")
+    assert condition["filter"] == (
+        'metric.type="run.googleapis.com/container/cpu/utilizations" AND resource.type="cloud_run_worker_pool" '
+        'AND resource.label.worker_pool_name=one_of("celery-worker")'
+    )
+    assert condition["aggregations"] == [
+        {
+            "alignment_period": "60s",
+            "per_series_aligner": "ALIGN_DELTA",
+            "cross_series_reducer": "REDUCE_PERCENTILE_95",
+            "group_by_fields": ["resource.label.worker_pool_name"],
+        }
+    ]
+    assert (condition["comparison"], condition["threshold_value"], condition["duration"]) == (
+        "COMPARISON_GT",
+        0.8,
+        duration,
+    )
+
+
 @pytest.mark.parametrize("env", ENVS)
-def test_every_service_is_covered_by_each_alert_it_can_have(
+def test_every_workload_is_covered_by_each_alert_it_can_have_under_its_own_resource_type(
     stacks: dict[str, Config], catalog: Catalog, env: str
 ) -> None:
-    http = [s.name for s in catalog.services if s.kind == "http"]
-    workers = [s.name for s in catalog.services if s.kind == "worker"]
-    assert workers == ["celery-worker"]
+    config = stacks[env]
+    http = workload_names(config, "google_cloud_run_v2_service")
+    workers = workload_names(config, "google_cloud_run_v2_worker_pool")
+    assert http == sorted(s.name for s in catalog.services if s.kind == "http")
+    assert workers == [s.name for s in catalog.services if s.kind == "worker"] == ["celery-worker"]
     for policy in REQUEST_POLICIES:
-        condition = threshold(stacks[env], policy)
-        assert covered_services(condition["filter"]) == http, policy
+        condition = threshold(config, policy)
+        assert covered(condition["filter"]) == (*AS_SERVICE, http), policy
         if "denominator_filter" in condition:
-            assert covered_services(condition["denominator_filter"]) == http
-    cpu = threshold(stacks[env], "cloud_run_cpu_utilization")
-    assert covered_services(cpu["filter"]) == http + workers
+            assert covered(condition["denominator_filter"]) == (*AS_SERVICE, http)
+    cpu = threshold(config, "cloud_run_cpu_utilization")
+    assert covered(cpu["filter"]) == (*AS_SERVICE, http)
+    pool_cpu = threshold(config, "cloud_run_worker_pool_cpu_utilization")
+    assert covered(pool_cpu["filter"]) == (*AS_WORKER_POOL, workers)
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -161,16 +199,26 @@ def test_every_alert_says_what_to_look_at_first(stacks: dict[str, Config], env: 
         documentation = policy["documentation"]
         assert documentation["mime_type"] == "text/markdown", name
         content = documentation["content"]
-        assert 'gcloud logging read "resource.type=cloud_run_revision AND resource.labels.service_name=' in content
-        assert "gcloud run revisions list --service " in content
-        assert "gcloud run services update-traffic " in content
         assert "--to-revisions <PREVIOUS_REVISION>=100 --region us-central1" in content
         # Cloud Monitoring's variables are escaped from OpenTofu's interpolation.
         assert not re.search(r"(?<!\$)\$\{resource\.", content), name
+        if name in WORKER_POOL_POLICIES:
+            logs = 'gcloud logging read "resource.type=cloud_run_worker_pool AND resource.labels.worker_pool_name='
+            assert logs in content
+            assert "gcloud run worker-pools revisions list --worker-pool " in content
+            assert "gcloud run worker-pools update-instance-split " in content
+        else:
+            assert 'gcloud logging read "resource.type=cloud_run_revision AND resource.labels.service_name=' in content
+            assert "gcloud run revisions list --service " in content
+            assert "gcloud run services update-traffic " in content
     for policy in SERVICE_POLICIES:
         documentation = policies(stacks[env])[policy]["documentation"]
         assert "--service $${resource.label.service_name} " in documentation["content"]
         assert documentation["subject"].endswith(": $${resource.label.service_name}")
+    for policy in WORKER_POOL_POLICIES:
+        documentation = policies(stacks[env])[policy]["documentation"]
+        assert "--worker-pool $${resource.label.worker_pool_name} " in documentation["content"]
+        assert documentation["subject"].endswith(": $${resource.label.worker_pool_name}")
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -217,13 +265,27 @@ def test_each_uptime_check_alerts_when_more_than_one_region_fails(stacks: dict[s
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_error_metric_counts_error_entries_of_cloud_run_per_service(stacks: dict[str, Config], env: str) -> None:
+def test_error_metric_counts_error_entries_per_service_and_per_worker_pool(stacks: dict[str, Config], env: str) -> None:
     metric = resources(stacks[env], "google_logging_metric")["cloud_run_errors"]
-    assert metric["filter"] == 'resource.type="cloud_run_revision" AND severity>=ERROR'
-    assert metric["label_extractors"] == {"service_name": "EXTRACT(resource.labels.service_name)"}
+    assert metric["filter"] == (
+        '(resource.type="cloud_run_revision" OR resource.type="cloud_run_worker_pool") AND severity>=ERROR'
+    )
+    # Each kind of workload writes its name in its own resource label; the metric keeps both.
+    assert metric["label_extractors"] == {
+        "service_name": "EXTRACT(resource.labels.service_name)",
+        "worker_pool_name": "EXTRACT(resource.labels.worker_pool_name)",
+    }
     descriptor = metric["metric_descriptor"]
     assert (descriptor["metric_kind"], descriptor["value_type"]) == ("DELTA", "INT64")
-    assert [label["key"] for label in descriptor["labels"]] == ["service_name"]
+    assert [label["key"] for label in descriptor["labels"]] == ["service_name", "worker_pool_name"]
+    kinds = {
+        "google_cloud_run_v2_service": AS_SERVICE,
+        "google_cloud_run_v2_worker_pool": AS_WORKER_POOL,
+    }
+    for resource_type, (monitored_type, label) in kinds.items():
+        assert workload_names(stacks[env], resource_type), resource_type
+        assert f'resource.type="{monitored_type}"' in metric["filter"]
+        assert metric["label_extractors"][label] == f"EXTRACT(resource.labels.{label})"
 
 
 @pytest.mark.parametrize(("env", "amount"), [("production", "200"), ("staging", "60")])

@@ -43,12 +43,12 @@ def test_email_channels_are_one_per_address_and_expose_their_names() -> None:
     assert len(names[0]) == 2
 
 
-def test_cloud_run_alerts_cover_serving_services_for_requests_and_all_for_cpu() -> None:
+def test_cloud_run_alerts_cover_services_as_revisions_and_worker_pools_as_worker_pools() -> None:
     props = CloudRunAlertsProps(
         project_id="demo-project",
         region="europe-west1",
         serving_services=("api",),
-        background_services=("worker",),
+        worker_pools=("worker",),
         notification_channels=CHANNELS,
         error_ratio=0.1,
         latency_p95_ms=750,
@@ -56,20 +56,48 @@ def test_cloud_run_alerts_cover_serving_services_for_requests_and_all_for_cpu() 
         duration_seconds=120,
     )
     policies = synth(lambda stack: CloudRunAlerts(stack, "alerts", props))["google_monitoring_alert_policy"]
-    assert sorted(policies) == ["cloud_run_cpu_utilization", "cloud_run_error_ratio", "cloud_run_latency_p95"]
+    assert sorted(policies) == [
+        "cloud_run_cpu_utilization",
+        "cloud_run_error_ratio",
+        "cloud_run_latency_p95",
+        "cloud_run_worker_pool_cpu_utilization",
+    ]
     error = policies["cloud_run_error_ratio"]["conditions"][0]["condition_threshold"]
-    assert 'resource.label.service_name=one_of("api")' in error["filter"]
+    assert 'resource.type="cloud_run_revision" AND resource.label.service_name=one_of("api")' in error["filter"]
     assert (error["threshold_value"], error["duration"]) == (0.1, "120s")
     latency = policies["cloud_run_latency_p95"]["conditions"][0]["condition_threshold"]
     assert latency["threshold_value"] == 750
     cpu = policies["cloud_run_cpu_utilization"]["conditions"][0]["condition_threshold"]
-    assert 'resource.label.service_name=one_of("api", "worker")' in cpu["filter"]
-    assert cpu["threshold_value"] == 0.9
+    assert cpu["filter"] == (
+        'metric.type="run.googleapis.com/container/cpu/utilizations" AND resource.type="cloud_run_revision" '
+        'AND resource.label.service_name=one_of("api")'
+    )
+    pool = policies["cloud_run_worker_pool_cpu_utilization"]["conditions"][0]["condition_threshold"]
+    assert pool["filter"] == (
+        'metric.type="run.googleapis.com/container/cpu/utilizations" AND resource.type="cloud_run_worker_pool" '
+        'AND resource.label.worker_pool_name=one_of("worker")'
+    )
+    assert pool["aggregations"][0]["group_by_fields"] == ["resource.label.worker_pool_name"]
+    assert (cpu["threshold_value"], pool["threshold_value"]) == (0.9, 0.9)
     for policy in policies.values():
         assert policy["notification_channels"] == list(CHANNELS)
         assert policy["combiner"] == "OR"
         assert "--region europe-west1 --project demo-project" in policy["documentation"]["content"]
     assert policies["cloud_run_error_ratio"]["display_name"] == "Cloud Run 5xx responses above 10 % of requests"
+    documentation = policies["cloud_run_worker_pool_cpu_utilization"]["documentation"]
+    assert documentation["subject"].endswith(": $${resource.label.worker_pool_name}")
+    assert (
+        "gcloud run worker-pools update-instance-split $${resource.label.worker_pool_name} "
+        in (documentation["content"])
+    )
+
+
+def test_cloud_run_alerts_without_worker_pools_have_no_worker_pool_policy() -> None:
+    props = CloudRunAlertsProps(
+        project_id="demo-project", region="europe-west1", serving_services=("api",), notification_channels=CHANNELS
+    )
+    policies = synth(lambda stack: CloudRunAlerts(stack, "alerts", props))["google_monitoring_alert_policy"]
+    assert sorted(policies) == ["cloud_run_cpu_utilization", "cloud_run_error_ratio", "cloud_run_latency_p95"]
 
 
 def test_percent_reads_shares_as_people_write_them() -> None:
@@ -110,7 +138,9 @@ def test_error_log_metric_counts_entries_from_the_chosen_severity() -> None:
     props = ErrorLogMetricProps(project_id="demo-project", name="run-critical", min_severity="CRITICAL")
     metric = synth(lambda stack: ErrorLogMetric(stack, "metric", props))["google_logging_metric"]["run_critical"]
     assert metric["name"] == "run-critical"
-    assert metric["filter"] == 'resource.type="cloud_run_revision" AND severity>=CRITICAL'
+    assert metric["filter"] == (
+        '(resource.type="cloud_run_revision" OR resource.type="cloud_run_worker_pool") AND severity>=CRITICAL'
+    )
 
 
 def test_project_budget_filters_on_the_project_number_and_sorts_thresholds() -> None:
@@ -169,7 +199,7 @@ PROPS_CASES: list[tuple[str, Callable[[], object], str, str]] = [
     ),
     (
         "a service twice",
-        lambda: CloudRunAlertsProps(**{**ALERTS, "background_services": ("api",)}),
+        lambda: CloudRunAlertsProps(**{**ALERTS, "worker_pools": ("api",)}),
         "CloudRunAlertsProps.services",
         "unique",
     ),

@@ -75,6 +75,12 @@ def catalogs(draw: st.DrawFn) -> Catalog:
                 "worker" if worker else "http",
                 None if worker else draw(st.integers(1, 65535)),
                 database=database.instance if database else None,
+                # Required when the instance holds several databases; else optional.
+                database_name=(
+                    None
+                    if database is None or (len(database.databases) == 1 and draw(st.booleans()))
+                    else draw(st.sampled_from(database.databases))
+                ),
                 secrets=tuple(mounts),
                 public=public,
                 critical=draw(st.booleans()),

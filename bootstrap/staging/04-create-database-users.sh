@@ -32,6 +32,21 @@ or on a command line.
   practices-db: user practices_app, database practices, secret practices-database-url
   users-db: user users_app, database users, secret users-database-url
 
+Every workload connects to its own database, named by its DATABASE_NAME
+environment variable (a migration job: DATABASE_NAMES, all of its instance).
+
+Then turn on pgAudit, once per database: the instances set pgaudit.log, which
+records nothing until the extension exists in the database. Connected to each
+database as its application user (a member of cloudsqlsuperuser, as every user
+Cloud SQL creates is) from inside the VPC, since the instances have private IPs
+only, run:
+  CREATE EXTENSION IF NOT EXISTS pgaudit;
+in each of these databases (a migration that runs the statement does the same):
+  main-db: agent, journal, habits, meals
+  movements-db: movements
+  practices-db: practices
+  users-db: users
+
   --project ID     the GCP project, or MINDMIRROR_PROJECT. Default: mindmirror-staging
   --region REGION  its region, or MINDMIRROR_REGION. Default: us-central1
   --dry-run        print each change instead of making it, or MINDMIRROR_DRY_RUN=1
@@ -120,8 +135,36 @@ enable_apis() {
   done
 }
 
-# 64 hex digits (256 bits): safe in a URL and in YAML without escaping.
-new_password() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+# Cloud SQL refuses a password that breaks the instance's password policy
+# (COMPLEXITY_DEFAULT: upper and lower case letters, digits and a symbol). The
+# symbols here are the ones RFC 3986 leaves unreserved, so the password goes
+# into postgresql://USER:PASSWORD@HOST/DATABASE without percent-encoding, and
+# inside the flags file's double quotes without YAML escaping.
+PASSWORD_ALPHABET='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~'
+# 40 characters of 66: about 240 bits.
+PASSWORD_LENGTH=40
+
+# Draws characters from /dev/urandom until it has PASSWORD_LENGTH of them, and
+# draws again whenever one of the four kinds is missing, so every kind is there.
+# Bytes from 198 (3 x 66) up are dropped, so each character is equally likely.
+new_password() {
+  local byte password
+  while true; do
+    password=""
+    for byte in $(od -An -tu1 -N256 /dev/urandom); do
+      if [ "$byte" -lt 198 ]; then
+        password+="${PASSWORD_ALPHABET:byte % 66:1}"
+      fi
+      [ "${#password}" -lt "$PASSWORD_LENGTH" ] || break
+    done
+    if [ "${#password}" -eq "$PASSWORD_LENGTH" ] && [[ "$password" == *[[:upper:]]* ]] \
+      && [[ "$password" == *[[:lower:]]* ]] && [[ "$password" == *[[:digit:]]* ]] \
+      && [[ "$password" == *[-._~]* ]]; then
+      printf '%s' "$password"
+      return 0
+    fi
+  done
+}
 
 # How the password reaches Cloud SQL without a command line:
 # - `--password=...` would sit in the process list (/proc/<pid>/cmdline) and in

@@ -37,11 +37,15 @@ class SeededSecret:
 
 @dataclass(frozen=True)
 class DatabaseUser:
-    """The application user of one Cloud SQL instance and the secret holding its URL."""
+    """The application user of one Cloud SQL instance and the secret holding its URL.
+
+    ``database`` is the one the URL names; ``databases`` are all the instance holds.
+    """
 
     instance: str
     user: str
     database: str
+    databases: tuple[str, ...]
     url_secret: str
     address: str
 
@@ -98,9 +102,10 @@ def bootstrap_plan(catalog: Catalog, env: Environment) -> BootstrapPlan:
         DatabaseUser(
             instance=database.instance,
             user=application_user(database.short_name),
-            # One URL per instance: it names the instance's first database; a
-            # service using another database of the instance changes the path.
+            # One URL per instance: it names the instance's first database. Each
+            # workload connects to its own database, named by DATABASE_NAME.
             database=database.databases[0],
+            databases=database.databases,
             url_secret=database.url_secret,
             address=f"google_sql_database_instance.{address_name(database.instance)}",
         )

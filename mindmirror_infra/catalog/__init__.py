@@ -11,9 +11,19 @@ from mindmirror_infra.catalog.environment import (
     ServiceSize,
     TrafficSplit,
 )
-from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, SecretMount, Service
+from mindmirror_infra.catalog.system import (
+    DATABASE_NAME_VARIABLE,
+    DATABASE_NAMES_VARIABLE,
+    Database,
+    MigrationJob,
+    Secret,
+    SecretMount,
+    Service,
+)
 
 __all__ = [
+    "DATABASE_NAMES_VARIABLE",
+    "DATABASE_NAME_VARIABLE",
     "DEPLOYER_ACCOUNT_ID",
     "ENVIRONMENT_SECRET",
     "MIGRATIONS_IMAGE",

@@ -26,7 +26,9 @@ class Catalog:
 
     Every reference between them (a service's database, a mounted secret, an
     invoker, an environment setting) must resolve; every name must be unique and
-    legal for what it becomes.
+    legal for what it becomes. A database URL secret names an instance, its user
+    and password; each service connects to its own database of that instance,
+    named by ``Service.database_name`` (see ``database_name``).
     """
 
     secrets: tuple[Secret, ...]
@@ -67,7 +69,17 @@ class Catalog:
             if service.database is None:
                 continue
             rules.check_one_of(f"{where}.database", service.database, (d.instance for d in self.databases))
-            url_secret = self.database(service.database).url_secret
+            database = self.database(service.database)
+            if service.database_name is not None:
+                rules.check_one_of(f"{where}.database_name", service.database_name, database.databases)
+            elif len(database.databases) > 1:
+                raise InvalidConfig(
+                    f"{where}.database_name",
+                    None,
+                    f"{database.instance} holds several databases; expected the one it uses, "
+                    f"of {', '.join(repr(d) for d in database.databases)}",
+                )
+            url_secret = database.url_secret
             if url_secret not in service.secret_ids:
                 raise InvalidConfig(
                     f"{where}.secrets",
@@ -124,6 +136,12 @@ class Catalog:
 
     def database(self, instance: str) -> Database:
         return next(d for d in self.databases if d.instance == instance)
+
+    def database_name(self, service: Service) -> str | None:
+        """The database ``service`` uses inside its instance: its ``database_name``, else the instance's only one."""
+        if service.database is None:
+            return None
+        return service.database_name or self.database(service.database).databases[0]
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)

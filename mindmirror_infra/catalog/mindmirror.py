@@ -53,6 +53,7 @@ SERVICES = (
         "http",
         8000,
         database="main-db",
+        database_name="agent",
         secrets=(database_url("database-url"), JWT, OPENAI, QDRANT, ENVIRONMENT),
         env=("QDRANT_URL", "REDIS_URL"),
         critical=True,  # *assumed*: the core of the product, kept warm
@@ -64,6 +65,7 @@ SERVICES = (
         "http",
         8001,
         database="main-db",
+        database_name="journal",
         secrets=(database_url("database-url"), JWT, ENVIRONMENT),
         invokers=(GATEWAY,),
         reads_documents=True,
@@ -73,6 +75,7 @@ SERVICES = (
         "http",
         8003,
         database="main-db",
+        database_name="habits",
         secrets=(database_url("database-url"), JWT, ENVIRONMENT),
         invokers=(GATEWAY,),
     ),
@@ -81,6 +84,7 @@ SERVICES = (
         "http",
         8004,
         database="main-db",
+        database_name="meals",
         secrets=(database_url("database-url"), JWT, ENVIRONMENT),
         invokers=(GATEWAY,),
     ),
@@ -89,6 +93,7 @@ SERVICES = (
         "http",
         8005,
         database="movements-db",
+        database_name="movements",
         secrets=(database_url("movements-database-url"), JWT, ENVIRONMENT),
         invokers=(GATEWAY,),
     ),
@@ -97,6 +102,7 @@ SERVICES = (
         "http",
         8000,
         database="practices-db",
+        database_name="practices",
         secrets=(database_url("practices-database-url"), JWT, ENVIRONMENT),
         invokers=(GATEWAY,),
     ),
@@ -105,6 +111,7 @@ SERVICES = (
         "http",
         8000,
         database="users-db",
+        database_name="users",
         # *assumed*: users-service is the one that talks to Supabase.
         secrets=(
             database_url("users-database-url"),
@@ -136,6 +143,7 @@ SERVICES = (
         "worker",
         None,
         database="main-db",  # *assumed*
+        database_name="agent",  # *assumed*
         secrets=(database_url("database-url"), OPENAI, QDRANT, ENVIRONMENT),
         env=("QDRANT_URL", "REDIS_URL"),
     ),

@@ -12,6 +12,13 @@ from typing import Literal
 from mindmirror_infra import validation as rules
 from mindmirror_infra.errors import InvalidConfig
 
+# The plain environment variables naming the databases a workload connects to
+# inside its instance: a URL secret holds one instance's user and password, and
+# an instance may hold several databases. A service gets the one it uses; a
+# migration job, every database of its instance, comma-separated.
+DATABASE_NAME_VARIABLE = "DATABASE_NAME"
+DATABASE_NAMES_VARIABLE = "DATABASE_NAMES"
+
 
 @dataclass(frozen=True)
 class Secret:
@@ -66,7 +73,10 @@ class Database:
     Attributes:
         instance: the Cloud SQL instance name, such as ``main-db``.
         databases: the PostgreSQL databases created in it.
-        url_secret: the catalog secret that holds the connection URL.
+        url_secret: the catalog secret that holds the connection URL: the
+            instance, its application user and password. The URL's path is the
+            instance's first database; each workload connects to the database
+            its ``DATABASE_NAME`` names (see ``Service.database_name``).
     """
 
     instance: str
@@ -101,6 +111,10 @@ class Service:
         kind: ``http`` (serves requests on ``port``) or ``worker`` (no port).
         port: the container port of an HTTP service; ``None`` for a worker.
         database: the instance name of the catalog database it uses, if any.
+        database_name: the PostgreSQL database it uses inside that instance; it
+            receives it as the environment variable ``DATABASE_NAME``. Default:
+            the instance's only database; required when the instance holds
+            several, and refused without ``database``.
         secrets: the secrets it mounts. Default: none.
         env: names of non-secret environment settings it receives. Default: none.
         public: reachable by anyone on the internet. Default: ``False``.
@@ -114,6 +128,7 @@ class Service:
     kind: Literal["http", "worker"]
     port: int | None
     database: str | None = None
+    database_name: str | None = None
     secrets: tuple[SecretMount, ...] = ()
     env: tuple[str, ...] = ()
     public: bool = False
@@ -137,6 +152,14 @@ class Service:
             raise InvalidConfig(
                 f"{where}.invokers", self.invokers, "a public service has no invoker check; expected no invokers"
             )
+        if self.database_name is not None:
+            if self.database is None:
+                raise InvalidConfig(
+                    f"{where}.database_name",
+                    self.database_name,
+                    "a service without a database names none; expected None",
+                )
+            rules.check_name(f"{where}.database_name", self.database_name, rules.POSTGRES_DATABASE_NAME)
         if not self.health_path.startswith("/"):
             raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
         for mount in self.secrets:
@@ -146,6 +169,8 @@ class Service:
         for name in self.env:
             rules.check_name(f"{where}.env", name, rules.ENV_VAR_NAME)
             rules.check_not_credential(f"{where}.env", name)
+            if name in (DATABASE_NAME_VARIABLE, DATABASE_NAMES_VARIABLE):
+                raise InvalidConfig(f"{where}.env", name, "set from database_name; expected another name")
         rules.check_unique(f"{where}.env", self.env)
         rules.check_unique(f"{where}.invokers", self.invokers)
 
@@ -156,7 +181,11 @@ class Service:
 
 @dataclass(frozen=True)
 class MigrationJob:
-    """The Cloud Run job that runs one database's migrations (derived, not declared)."""
+    """The Cloud Run job that runs the migrations of one instance (derived, not declared).
+
+    It migrates every database of the instance; it receives their names,
+    comma-separated, as the environment variable ``DATABASE_NAMES``.
+    """
 
     name: str
     database: Database

@@ -31,6 +31,8 @@ TAG_PREFIX = (
     "the start of a Docker tag: letters, digits, '_', '.' or '-', not starting with '.' or '-'",
 )
 
+SECONDS_PER_DAY = 86_400
+
 
 @dataclass(frozen=True)
 class DockerRepositoryProps:
@@ -120,7 +122,10 @@ class DockerRepository(Construct):
                         id="delete-untagged",
                         action="DELETE",
                         condition=ArtifactRegistryRepositoryCleanupPoliciesCondition(
-                            tag_state="UNTAGGED", older_than=f"{props.untagged_max_age_days}d"
+                            tag_state="UNTAGGED",
+                            # The API stores durations in seconds; "30d" would read back
+                            # as "2592000s" and show a diff on every plan.
+                            older_than=f"{props.untagged_max_age_days * SECONDS_PER_DAY}s",
                         ),
                     ),
                 ],

@@ -1,4 +1,4 @@
-"""Alert policies on the built-in metrics of Cloud Run services: errors, latency and CPU.
+"""Alert policies on the built-in metrics of Cloud Run services and worker pools: errors, latency and CPU.
 
 One policy per metric, each condition grouped by ``service_name``: Cloud Monitoring
 opens one incident per service that crosses the threshold, so a notification
@@ -6,6 +6,10 @@ still names its service, while the console lists three policies to tune instead
 of three per service, and each policy is a single condition (alerting is priced
 per condition). The filters name every service explicitly (``one_of``), so what
 is covered is what the configuration says.
+
+Worker pools report under their own monitored resource (``cloud_run_worker_pool``,
+named by ``worker_pool_name``), which a filter on services never matches, so
+their CPU has a policy of its own, grouped by worker pool.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.alert_props import check_channels, seconds
-from mindmirror_infra.constructs.cloud_run_runbook import INCIDENT_SERVICE, runbook
+from mindmirror_infra.constructs.cloud_run_monitored import SERVICES, WORKER_POOLS, WorkloadKind
+from mindmirror_infra.constructs.cloud_run_runbook import runbook
 from mindmirror_infra.errors import InvalidConfig
 
-REVISION = 'resource.type="cloud_run_revision"'
 REQUEST_COUNT = 'metric.type="run.googleapis.com/request_count"'
 REQUEST_LATENCIES = 'metric.type="run.googleapis.com/request_latencies"'
+# The same metric for services and worker pools; the resource type tells them apart.
 CPU_UTILIZATIONS = 'metric.type="run.googleapis.com/container/cpu/utilizations"'
-BY_SERVICE = "resource.label.service_name"
 # The error ratio is taken over five minutes of requests: over one minute, a
 # quiet service's single failed request would read as a high ratio.
 RATIO_WINDOW_SECONDS = 300
@@ -52,8 +56,8 @@ class CloudRunAlertsProps:
     region: their region, for the commands in each alert's documentation.
     serving_services: services that answer requests: covered by all three alerts.
     notification_channels: channel names every alert notifies; 1 to 16.
-    background_services: services that answer no requests: covered by the CPU alert
-        only. Default none.
+    worker_pools: worker pools (they answer no requests): covered by a CPU alert of
+        their own, created only when there is one. Default none.
     error_ratio: 5xx responses above this share of requests alert. Default 0.05.
     latency_p95_ms: a p95 request latency above this alerts. Default 2000.
     cpu_utilization: a p95 container CPU utilization above this share alerts. Default 0.8.
@@ -64,7 +68,7 @@ class CloudRunAlertsProps:
     region: str
     serving_services: tuple[str, ...]
     notification_channels: tuple[str, ...]
-    background_services: tuple[str, ...] = ()
+    worker_pools: tuple[str, ...] = ()
     error_ratio: float = 0.05
     latency_p95_ms: int = 2000
     cpu_utilization: float = 0.8
@@ -74,9 +78,9 @@ class CloudRunAlertsProps:
         where = "CloudRunAlertsProps"
         if not self.serving_services:
             raise InvalidConfig(f"{where}.serving_services", (), "expected at least one service")
-        for name in self.serving_services + self.background_services:
+        for name in self.serving_services + self.worker_pools:
             validation.check_name(f"{where}.services", name, validation.CLOUD_RUN_NAME)
-        validation.check_unique(f"{where}.services", self.serving_services + self.background_services)
+        validation.check_unique(f"{where}.services", self.serving_services + self.worker_pools)
         check_channels(f"{where}.notification_channels", self.notification_channels)
         validation.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
         validation.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
@@ -84,21 +88,22 @@ class CloudRunAlertsProps:
         validation.check_duration(f"{where}.duration_seconds", self.duration_seconds)
 
 
-def services_filter(names: tuple[str, ...]) -> str:
-    """``resource.label.service_name=one_of("a", "b")``."""
-    quoted = ", ".join(f'"{name}"' for name in names)
-    return f"{BY_SERVICE}=one_of({quoted})"
+def resource_filter(kind: WorkloadKind, names: tuple[str, ...]) -> str:
+    """``resource.type="<type>" AND resource.label.<name label>=one_of("a", "b")``."""
+    return f'resource.type="{kind.resource_type}" AND {kind.named(names)}'
 
 
 class CloudRunAlerts(Construct):
-    """Three policies, addressed ``google_monitoring_alert_policy.cloud_run_<kind>``:
+    """Three policies, and a fourth with worker pools, addressed ``google_monitoring_alert_policy.cloud_run_<kind>``:
 
     - ``cloud_run_error_ratio``: 5xx responses over all responses (a ratio of two
       filters, ``denominator_filter``; MQL conditions are deprecated);
     - ``cloud_run_latency_p95``: the 95th percentile of request latency, from the
       service's merged latency distribution;
     - ``cloud_run_cpu_utilization``: the 95th percentile of container CPU
-      utilization across the service's instances.
+      utilization across the service's instances;
+    - ``cloud_run_worker_pool_cpu_utilization``: the same across a worker pool's
+      instances, only when there are worker pools.
 
     Each carries Markdown documentation with the first commands to run.
     """
@@ -106,10 +111,9 @@ class CloudRunAlerts(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: CloudRunAlertsProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        serving = services_filter(props.serving_services)
-        everything = services_filter(props.serving_services + props.background_services)
-        requests = f"{REQUEST_COUNT} AND {REVISION} AND {serving}"
-        ratio_window = _by_service(RATIO_WINDOW_SECONDS, "REDUCE_SUM")
+        serving = resource_filter(SERVICES, props.serving_services)
+        requests = f"{REQUEST_COUNT} AND {serving}"
+        ratio_window = _grouped(SERVICES, RATIO_WINDOW_SECONDS, "REDUCE_SUM")
         self.error_ratio = self._policy(
             "error_ratio",
             f"Cloud Run 5xx responses above {percent(props.error_ratio)} of requests",
@@ -125,55 +129,75 @@ class CloudRunAlerts(Construct):
                 duration=seconds(props.duration_seconds),
                 evaluation_missing_data=CLOSE_WITHOUT_DATA,
             ),
-            f"More than {percent(props.error_ratio)} of the requests to {INCIDENT_SERVICE} fail with a 5xx status.",
+            f"More than {percent(props.error_ratio)} of the requests to {SERVICES.incident_name} "
+            "fail with a 5xx status.",
         )
-        percentile = _by_service(PERCENTILE_WINDOW_SECONDS, "REDUCE_PERCENTILE_95")
+        percentile = _grouped(SERVICES, PERCENTILE_WINDOW_SECONDS, "REDUCE_PERCENTILE_95")
         self.latency_p95 = self._policy(
             "latency_p95",
             f"Cloud Run p95 request latency above {props.latency_p95_ms} ms",
             MonitoringAlertPolicyConditionsConditionThreshold(
-                filter=f"{REQUEST_LATENCIES} AND {REVISION} AND {serving}",
+                filter=f"{REQUEST_LATENCIES} AND {serving}",
                 aggregations=[MonitoringAlertPolicyConditionsConditionThresholdAggregations(**percentile)],
                 comparison="COMPARISON_GT",
                 threshold_value=props.latency_p95_ms,
                 duration=seconds(props.duration_seconds),
                 evaluation_missing_data=CLOSE_WITHOUT_DATA,
             ),
-            f"More than one request in twenty to {INCIDENT_SERVICE} takes longer than {props.latency_p95_ms} ms. "
+            f"More than one request in twenty to {SERVICES.incident_name} takes longer than "
+            f"{props.latency_p95_ms} ms. "
             "Slow database queries, a cold start after scaling to zero or a slow dependency are the usual causes.",
         )
-        self.cpu_utilization = self._policy(
-            "cpu_utilization",
-            f"Cloud Run container CPU above {percent(props.cpu_utilization)}",
+        self.cpu_utilization = self._cpu_policy(SERVICES, "cpu_utilization", props.serving_services)
+        self.worker_pool_cpu_utilization = (
+            self._cpu_policy(WORKER_POOLS, "worker_pool_cpu_utilization", props.worker_pools)
+            if props.worker_pools
+            else None
+        )
+
+    @property
+    def policies(self) -> tuple[MonitoringAlertPolicy, ...]:
+        policies = (self.error_ratio, self.latency_p95, self.cpu_utilization, self.worker_pool_cpu_utilization)
+        return tuple(policy for policy in policies if policy is not None)
+
+    def _cpu_policy(self, kind: WorkloadKind, name: str, workloads: tuple[str, ...]) -> MonitoringAlertPolicy:
+        props = self.props
+        noun = "" if kind is SERVICES else f" {kind.noun}"
+        return self._policy(
+            name,
+            f"Cloud Run{noun} container CPU above {percent(props.cpu_utilization)}",
             MonitoringAlertPolicyConditionsConditionThreshold(
-                filter=f"{CPU_UTILIZATIONS} AND {REVISION} AND {everything}",
-                aggregations=[MonitoringAlertPolicyConditionsConditionThresholdAggregations(**percentile)],
+                filter=f"{CPU_UTILIZATIONS} AND {resource_filter(kind, workloads)}",
+                aggregations=[
+                    MonitoringAlertPolicyConditionsConditionThresholdAggregations(
+                        **_grouped(kind, PERCENTILE_WINDOW_SECONDS, "REDUCE_PERCENTILE_95")
+                    )
+                ],
                 comparison="COMPARISON_GT",
                 threshold_value=props.cpu_utilization,
                 duration=seconds(props.duration_seconds),
                 evaluation_missing_data=CLOSE_WITHOUT_DATA,
             ),
-            f"The containers of {INCIDENT_SERVICE} use more than {percent(props.cpu_utilization)} of their CPU. "
-            "If it is load, raise --max-instances or --cpu with `gcloud run services update`; "
+            f"The containers of {kind.incident_name} use more than {percent(props.cpu_utilization)} of their CPU. "
+            "If it is load, give it more instances or CPU in the infrastructure code and apply "
+            "(a change made with gcloud is reverted by the next apply); "
             "if a new revision brought it, roll back.",
+            kind,
         )
-
-    @property
-    def policies(self) -> tuple[MonitoringAlertPolicy, ...]:
-        return (self.error_ratio, self.latency_p95, self.cpu_utilization)
 
     def _policy(
         self,
-        kind: str,
+        name: str,
         display_name: str,
         threshold: MonitoringAlertPolicyConditionsConditionThreshold,
         summary: str,
+        workload_kind: WorkloadKind = SERVICES,
     ) -> MonitoringAlertPolicy:
         props = self.props
         return pin(
             MonitoringAlertPolicy(
                 self,
-                kind,
+                name,
                 project=props.project_id,
                 display_name=display_name,
                 combiner="OR",
@@ -181,26 +205,26 @@ class CloudRunAlerts(Construct):
                 notification_channels=list(props.notification_channels),
                 alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close=AUTO_CLOSE),
                 documentation=MonitoringAlertPolicyDocumentation(
-                    subject=f"{display_name}: {INCIDENT_SERVICE}",
+                    subject=f"{display_name}: {workload_kind.incident_name}",
                     mime_type="text/markdown",
-                    content=runbook(props.project_id, props.region, first_look=summary),
+                    content=runbook(props.project_id, props.region, kind=workload_kind, first_look=summary),
                 ),
             ),
             "cloud_run",
-            kind,
+            name,
         )
 
 
-def _by_service(window_seconds: int, reducer: str) -> dict[str, Any]:
+def _grouped(kind: WorkloadKind, window_seconds: int, reducer: str) -> dict[str, Any]:
     """Each series' change over the window (a count, or a distribution of the window's
-    values), combined per service by ``reducer``: a percentile of the merged
+    values), combined per workload by ``reducer``: a percentile of the merged
     distribution, which a percentile per series (one per response code) then a
     maximum would overstate whenever a rare status code is slow."""
     return {
         "alignment_period": seconds(window_seconds),
         "per_series_aligner": "ALIGN_DELTA",
         "cross_series_reducer": reducer,
-        "group_by_fields": [BY_SERVICE],
+        "group_by_fields": [kind.group_by],
     }
 
 

@@ -1,4 +1,4 @@
-"""What to look at first when a Cloud Run service misbehaves: the text alert notifications carry.
+"""What to look at first when a Cloud Run workload misbehaves: the text alert notifications carry.
 
 Alert documentation is Markdown that Cloud Monitoring fills in when it notifies;
 ``${resource.label.service_name}`` there becomes the service the incident is about.
@@ -8,28 +8,33 @@ OpenTofu would read ``${`` as its own interpolation, so the text is written with
 
 from __future__ import annotations
 
-# The service of the incident, as Cloud Monitoring substitutes it in documentation.
-INCIDENT_SERVICE = "$${resource.label.service_name}"
+from mindmirror_infra.constructs.cloud_run_monitored import SERVICES, WorkloadKind
 
 
-def runbook(project_id: str, region: str, service: str = INCIDENT_SERVICE, *, first_look: str = "") -> str:
-    """Markdown: ``first_look``, then the service's errors, its revisions and how to roll back."""
+def runbook(
+    project_id: str, region: str, name: str = "", *, kind: WorkloadKind = SERVICES, first_look: str = ""
+) -> str:
+    """Markdown: ``first_look``, then the workload's errors, its revisions and how to roll back.
+
+    ``name`` defaults to the incident's workload, filled in by Cloud Monitoring.
+    """
+    workload = name or kind.incident_name
     target = f"--region {region} --project {project_id}"
     lines = [
         first_look,
         "",
-        "1. Read the service's recent errors:",
+        f"1. Read the {kind.noun}'s recent errors:",
         "",
-        f'       gcloud logging read "resource.type=cloud_run_revision AND '
-        f'resource.labels.service_name={service} AND severity>=ERROR" '
+        f'       gcloud logging read "resource.type={kind.resource_type} AND '
+        f'resource.labels.{kind.name_label}={workload} AND severity>=ERROR" '
         f"--project {project_id} --limit 50 --format json",
         "",
         "2. See whether it started with a new revision:",
         "",
-        f"       gcloud run revisions list --service {service} {target}",
+        f"       {kind.revisions} {workload} {target}",
         "",
-        "3. If the newest revision is the cause, send all traffic back to the previous one:",
+        f"3. If the newest revision is the cause, send all {kind.rolled_back} back to the previous one:",
         "",
-        f"       gcloud run services update-traffic {service} --to-revisions <PREVIOUS_REVISION>=100 {target}",
+        f"       {kind.rollback} {workload} --to-revisions <PREVIOUS_REVISION>=100 {target}",
     ]
     return "\n".join(lines).lstrip("\n") + "\n"

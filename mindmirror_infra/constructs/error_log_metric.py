@@ -1,4 +1,4 @@
-"""A log-based metric: how many error-level entries each Cloud Run service writes."""
+"""A log-based metric: how many error-level entries each Cloud Run service and worker pool writes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.cloud_run_monitored import SERVICES, WORKER_POOLS
 
 # Cloud Logging's rule for a metric name (without slashes, which would nest it).
 METRIC_NAME = (
@@ -21,6 +22,9 @@ METRIC_NAME = (
     "1-100 letters, digits or any of _-.,+!*'()%",
 )
 SEVERITIES = ("ALERT", "CRITICAL", "EMERGENCY", "ERROR", "WARNING")
+# Services and worker pools write under different resource types, each naming
+# the workload in its own label: an entry fills one label, the other stays empty.
+COUNTED = (SERVICES, WORKER_POOLS)
 
 
 @dataclass(frozen=True)
@@ -42,33 +46,39 @@ class ErrorLogMetricProps:
 
 
 class ErrorLogMetric(Construct):
-    """A counter of Cloud Run entries at ``min_severity`` or above, labelled by ``service_name``.
+    """A counter of Cloud Run entries at ``min_severity`` or above, labelled by
+    ``service_name`` (services) and ``worker_pool_name`` (worker pools).
 
     Addressed ``google_logging_metric.<name>``. Error Reporting groups exceptions;
-    this metric gives the rate, per service, to chart or alert on.
+    this metric gives the rate, per service or worker pool, to chart or alert on.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: ErrorLogMetricProps) -> None:
         super().__init__(scope, construct_id)
+        resource_types = " OR ".join(f'resource.type="{kind.resource_type}"' for kind in COUNTED)
         self.metric = pin(
             LoggingMetric(
                 self,
                 "metric",
                 project=props.project_id,
                 name=props.name,
-                description=f"Log entries of Cloud Run services at {props.min_severity} or above, per service",
-                filter=f'resource.type="cloud_run_revision" AND severity>={props.min_severity}',
-                label_extractors={"service_name": "EXTRACT(resource.labels.service_name)"},
+                description=(
+                    f"Log entries of Cloud Run services and worker pools at {props.min_severity} or above, "
+                    "per service or worker pool"
+                ),
+                filter=f"({resource_types}) AND severity>={props.min_severity}",
+                label_extractors={kind.name_label: f"EXTRACT(resource.labels.{kind.name_label})" for kind in COUNTED},
                 metric_descriptor=LoggingMetricMetricDescriptor(
                     metric_kind="DELTA",
                     value_type="INT64",
                     unit="1",
                     labels=[
                         LoggingMetricMetricDescriptorLabels(
-                            key="service_name",
+                            key=kind.name_label,
                             value_type="STRING",
-                            description="The Cloud Run service that wrote the entry",
+                            description=f"The Cloud Run {kind.noun} that wrote the entry",
                         )
+                        for kind in COUNTED
                     ],
                 ),
             ),

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cdktn import ITerraformDependable, TerraformOutput, TerraformVariable
 from constructs import Construct
 
-from mindmirror_infra.catalog import MIGRATIONS_IMAGE, Catalog, Environment, SecretMount, Service
+from mindmirror_infra.catalog import (
+    DATABASE_NAME_VARIABLE,
+    DATABASE_NAMES_VARIABLE,
+    MIGRATIONS_IMAGE,
+    Catalog,
+    Environment,
+    SecretMount,
+    Service,
+)
 from mindmirror_infra.constructs.addresses import address_name
 from mindmirror_infra.constructs.artifact_registry import DockerRepository, DockerRepositoryProps
 from mindmirror_infra.constructs.cloud_run_job import CloudRunJob, CloudRunJobProps
@@ -77,7 +85,7 @@ def build_compute(
     )
     registry.grant_writer(identity.deployer)
 
-    def workload(name: str, image: str, mounts: Sequence[SecretMount], env_names: Sequence[str] = ()) -> WorkloadProps:
+    def workload(name: str, image: str, mounts: Sequence[SecretMount], variables: Mapping[str, str]) -> WorkloadProps:
         size = env.services.size_of(name)
         return WorkloadProps(
             project_id=env.project_id,
@@ -91,14 +99,18 @@ def build_compute(
             secrets=tuple(
                 SecretFile(m.volume, identity.secrets[m.secret], file=m.file, mount_path=m.mount_path) for m in mounts
             ),
-            env={key: env.settings[key] for key in env_names},
+            env=variables,
         )
 
     after = tuple(depends_on)
     services: dict[str, CloudRunService] = {}
     workers: dict[str, CloudRunWorkerPool] = {}
     for service in catalog.services:
-        spec = workload(service.name, service.name, service.secrets, service.env)
+        variables = {key: env.settings[key] for key in service.env}
+        database_name = catalog.database_name(service)
+        if database_name is not None:
+            variables[DATABASE_NAME_VARIABLE] = database_name
+        spec = workload(service.name, service.name, service.secrets, variables)
         if service.kind == "worker":
             workers[service.name] = CloudRunWorkerPool(
                 scope,
@@ -130,7 +142,14 @@ def build_compute(
         jobs[job.name] = CloudRunJob(
             scope,
             f"job-{job.name}",
-            CloudRunJobProps(workload=workload(job.name, MIGRATIONS_IMAGE, job.secrets)),
+            CloudRunJobProps(
+                workload=workload(
+                    job.name,
+                    MIGRATIONS_IMAGE,
+                    job.secrets,
+                    {DATABASE_NAMES_VARIABLE: ",".join(job.database.databases)},
+                )
+            ),
             depends_on=after,
         )
         jobs[job.name].grant_deploy(identity.deployer)

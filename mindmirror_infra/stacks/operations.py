@@ -61,9 +61,9 @@ def build_operations(
             project_id=env.project_id,
             region=env.region,
             serving_services=tuple(s.name for s in catalog.services if s.kind == "http"),
-            # A worker answers no requests: only its CPU can be watched. It is
-            # covered while it runs as a Cloud Run service (cloud_run_revision).
-            background_services=tuple(s.name for s in catalog.services if s.kind == "worker"),
+            # A worker answers no requests: only its CPU can be watched. It runs
+            # as a worker pool, which Cloud Monitoring reports apart from services.
+            worker_pools=tuple(s.name for s in catalog.services if s.kind == "worker"),
             notification_channels=notify,
             error_ratio=settings.error_ratio,
             latency_p95_ms=settings.latency_p95_ms,
