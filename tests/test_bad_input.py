@@ -61,3 +61,15 @@ def test_bad_catalog_is_refused_naming_the_field(name: str, field: str, out: tup
 )
 def test_bad_argument_is_refused_naming_it(args: list[str], field: str, out: tuple[Path, dict[Path, bytes]]) -> None:
     refused(args, field, out)
+
+
+def test_default_output_folder_is_left_as_it_was(
+    out: tuple[Path, dict[Path, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, before = out
+    monkeypatch.chdir(folder.parent)
+    name, (field, _) = next(iter(BAD.items()))
+    result = CliRunner().invoke(main, ["synth", "--catalog", f"tests.bad_catalogs:{name}"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {field}: ")
+    assert snapshot(folder) == before, "generated/ changed"
