@@ -208,3 +208,24 @@ def check_uptime_regions(field: str, regions: Any) -> None:
     for region in regions:
         check_one_of(field, region, UPTIME_REGIONS)
     check_unique(field, regions)
+
+
+def check_sql_instance_settings(
+    where: str,
+    *,
+    tier: str,
+    disk_size_gb: int,
+    backup_start_time: str,
+    retained_backups: int,
+    max_connections: int,
+    maintenance_day: int,
+    maintenance_hour: int,
+) -> None:
+    """The sizing and care settings of a Cloud SQL instance, as the API accepts them."""
+    check_sql_tier(f"{where}.tier", tier)
+    check_int(f"{where}.disk_size_gb", disk_size_gb, 10, 65536)
+    check_hh_mm(f"{where}.backup_start_time", backup_start_time)
+    check_int(f"{where}.retained_backups", retained_backups, 1, 365)
+    check_int(f"{where}.max_connections", max_connections, *SQL_MAX_CONNECTIONS)
+    check_int(f"{where}.maintenance_day", maintenance_day, 1, 7)
+    check_int(f"{where}.maintenance_hour", maintenance_hour, 0, 23)

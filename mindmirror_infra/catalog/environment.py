@@ -99,13 +99,16 @@ class DatabaseSettings:
     def validate(self, where: str) -> None:
         # The same rules as the Cloud SQL construct's, so a bad value is refused
         # when the catalog is built, naming the setting to change.
-        rules.check_sql_tier(f"{where}.tier", self.tier)
-        rules.check_int(f"{where}.disk_size_gb", self.disk_size_gb, 10, 65536)
-        rules.check_hh_mm(f"{where}.backup_start_time", self.backup_start_time)
-        rules.check_int(f"{where}.retained_backups", self.retained_backups, 1, 365)
-        rules.check_int(f"{where}.max_connections", self.max_connections, *rules.SQL_MAX_CONNECTIONS)
-        rules.check_int(f"{where}.maintenance_day", self.maintenance_day, 1, 7)
-        rules.check_int(f"{where}.maintenance_hour", self.maintenance_hour, 0, 23)
+        rules.check_sql_instance_settings(
+            where,
+            tier=self.tier,
+            disk_size_gb=self.disk_size_gb,
+            backup_start_time=self.backup_start_time,
+            retained_backups=self.retained_backups,
+            max_connections=self.max_connections,
+            maintenance_day=self.maintenance_day,
+            maintenance_hour=self.maintenance_hour,
+        )
 
 
 @dataclass(frozen=True)

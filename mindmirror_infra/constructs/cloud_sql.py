@@ -107,14 +107,17 @@ class CloudSqlInstanceProps:
         for database in self.databases:
             validation.check_name(f"{where}.databases", database, validation.POSTGRES_DATABASE_NAME)
         validation.check_unique(f"{where}.databases", self.databases)
-        validation.check_sql_tier(f"{where}.tier", self.tier)
-        validation.check_int(f"{where}.disk_size_gb", self.disk_size_gb, 10, 65536)
-        validation.check_hh_mm(f"{where}.backup_start_time", self.backup_start_time)
-        validation.check_int(f"{where}.retained_backups", self.retained_backups, 1, 365)
+        validation.check_sql_instance_settings(
+            where,
+            tier=self.tier,
+            disk_size_gb=self.disk_size_gb,
+            backup_start_time=self.backup_start_time,
+            retained_backups=self.retained_backups,
+            max_connections=self.max_connections,
+            maintenance_day=self.maintenance_day,
+            maintenance_hour=self.maintenance_hour,
+        )
         validation.check_int(f"{where}.log_retention_days", self.log_retention_days, 1, 7)
-        validation.check_int(f"{where}.max_connections", self.max_connections, *validation.SQL_MAX_CONNECTIONS)
-        validation.check_int(f"{where}.maintenance_day", self.maintenance_day, 1, 7)
-        validation.check_int(f"{where}.maintenance_hour", self.maintenance_hour, 0, 23)
 
 
 class CloudSqlInstance(Construct):
