@@ -131,17 +131,8 @@ class CloudRunJob(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2JobIamMember:
         """Lets ``account`` set this job's image and run it."""
-        return pin(
-            CloudRunV2JobIamMember(
-                self,
-                f"deployer-{account.account_id}",
-                project=self.resource.project,
-                location=self.resource.location,
-                name=self.resource.name,
-                role=DEPLOYER_ROLE,
-                member=account.member,
-            ),
-            self.name,
-            "deployer",
-            account.account_id,
+        references = (self.resource.project, self.resource.location, self.resource.name)
+        member: CloudRunV2JobIamMember = workload.grant_on_workload(
+            self, self.name, CloudRunV2JobIamMember, references, role=DEPLOYER_ROLE, purpose="deployer", account=account
         )
+        return member

@@ -289,18 +289,7 @@ class CloudRunService(Construct):
         return self._grant(DEPLOYER_ROLE, "deployer", account)
 
     def _grant(self, role: str, purpose: str, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
-        project, location, name = self._references
-        return pin(
-            CloudRunV2ServiceIamMember(
-                self,
-                f"{purpose}-{account.account_id}",
-                project=project,
-                location=location,
-                name=name,
-                role=role,
-                member=account.member,
-            ),
-            self.name,
-            purpose,
-            account.account_id,
+        member: CloudRunV2ServiceIamMember = workload.grant_on_workload(
+            self, self.name, CloudRunV2ServiceIamMember, self._references, role=role, purpose=purpose, account=account
         )
+        return member

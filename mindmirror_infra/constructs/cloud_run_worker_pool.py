@@ -135,17 +135,14 @@ class CloudRunWorkerPool(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2WorkerPoolIamMember:
         """Lets ``account`` deploy new revisions of this pool."""
-        return pin(
-            CloudRunV2WorkerPoolIamMember(
-                self,
-                f"deployer-{account.account_id}",
-                project=self.resource.project,
-                location=self.resource.location,
-                name=self.resource.name,
-                role=DEPLOYER_ROLE,
-                member=account.member,
-            ),
+        references = (self.resource.project, self.resource.location, self.resource.name)
+        member: CloudRunV2WorkerPoolIamMember = workload.grant_on_workload(
+            self,
             self.name,
-            "deployer",
-            account.account_id,
+            CloudRunV2WorkerPoolIamMember,
+            references,
+            role=DEPLOYER_ROLE,
+            purpose="deployer",
+            account=account,
         )
+        return member

@@ -13,9 +13,11 @@ from types import MappingProxyType
 from typing import Any
 
 from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.cloud_run_sizes import check_size
+from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.secret import Secret
 from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
@@ -150,3 +152,36 @@ def private_egress(props: WorkloadProps, vpc_access: Callable[..., Any]) -> Any:
 
 def limits(props: WorkloadProps) -> dict[str, str]:
     return {"cpu": props.cpu, "memory": props.memory}
+
+
+def grant_on_workload(
+    scope: Construct,
+    workload_name: str,
+    iam_member: Callable[..., Any],
+    references: tuple[str, str, str],
+    *,
+    role: str,
+    purpose: str,
+    account: ServiceAccount,
+) -> Any:
+    """``role`` for ``account`` on one service, job or pool, addressed ``<workload>_<purpose>_<account>``.
+
+    ``scope`` is the workload's construct, ``iam_member`` the resource's IAM
+    member binding class, and ``references`` its project, location and name, so
+    the grant follows the resource.
+    """
+    project, location, name = references
+    return pin(
+        iam_member(
+            scope,
+            f"{purpose}-{account.account_id}",
+            project=project,
+            location=location,
+            name=name,
+            role=role,
+            member=account.member,
+        ),
+        workload_name,
+        purpose,
+        account.account_id,
+    )
