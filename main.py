@@ -3,8 +3,8 @@
 import os
 from pathlib import Path
 
-from mindmirror_infra.app import synthesize
 from mindmirror_infra.catalog.mindmirror import mindmirror
+from mindmirror_infra.synthesis import synthesize
 
 if __name__ == "__main__":
     # The cdktn CLI names its output folder in CDKTF_OUTDIR.

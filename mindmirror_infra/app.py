@@ -1,21 +1,18 @@
-"""Synthesis of the catalog into OpenTofu JSON, all or nothing.
+"""The cdktn app: one stack per environment, synthesized with cdktn's own stack checks.
 
-The app is synthesized into a temporary folder beside the output; only when
-every stack has been written is the result swapped into place, so bad input
-leaves the previous output exactly as it was.
+Loading this module starts the jsii runtime (Node.js with the provider's
+assembly, about five seconds); ``mindmirror_infra.synthesis`` decides in which
+process that happens.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from cdktn import App, TerraformStack
 
 from mindmirror_infra.catalog import Catalog
-from mindmirror_infra.layout import STACKS_DIR, stack_file
-from mindmirror_infra.output import staging_folder, swap
 from mindmirror_infra.stacks.environment_stack import EnvironmentStack
 
 
@@ -54,23 +51,3 @@ def synth_checked(app: App) -> None:
     ]
     if failures:
         raise RuntimeError("cdktn stack checks failed:\n  " + "\n  ".join(failures))
-
-
-def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = ()) -> list[Path]:
-    """Synthesizes into ``out_dir`` atomically and returns the stack files written.
-
-    With ``env_names``, only those stacks are replaced; the others stay as they are.
-    """
-    out_dir = out_dir.absolute()
-    staging = staging_folder(out_dir)
-    try:
-        synth_checked(build_app(catalog, staging, env_names))
-        names = list(env_names) or [env.name for env in catalog.environments]
-        if env_names and out_dir.exists():
-            for name in names:
-                swap(staging / STACKS_DIR / name, out_dir / STACKS_DIR / name)
-        else:
-            swap(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [stack_file(out_dir, name) for name in names]

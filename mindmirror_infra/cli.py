@@ -56,6 +56,14 @@ catalog_option = click.option(
     help="The catalog to use, as module:function.",
 )
 
+jobs_option = click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Environments built side by side, each in a worker process. Default: the number of CPUs; "
+    "1 builds them one after the other in this process.",
+)
+
 
 @click.group()
 def main() -> None:
@@ -66,13 +74,14 @@ def main() -> None:
 @click.option("--env", "env_names", multiple=True, help="Only this environment (repeatable). Default: all.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
 @catalog_option
-def synth(env_names: tuple[str, ...], out_dir: Path, catalog_ref: str) -> None:
+@jobs_option
+def synth(env_names: tuple[str, ...], out_dir: Path, catalog_ref: str, jobs: int | None) -> None:
     """Synthesize environments into OUT/stacks/<env>/cdk.tf.json (all or nothing)."""
-    from mindmirror_infra.app import synthesize
+    from mindmirror_infra.synthesis import synthesize
 
     catalog = load_catalog(catalog_ref)
     try:
-        written = synthesize(catalog, out_dir, env_names)
+        written = synthesize(catalog, out_dir, env_names, jobs)
     except InvalidConfig as error:
         fail(str(error))
     for path in written:
@@ -81,15 +90,16 @@ def synth(env_names: tuple[str, ...], out_dir: Path, catalog_ref: str) -> None:
 
 @main.command("list")
 @catalog_option
-def list_command(catalog_ref: str) -> None:
+@jobs_option
+def list_command(catalog_ref: str, jobs: int | None) -> None:
     """Environments, services, and resource counts per stack."""
-    from mindmirror_infra.app import synthesize
+    from mindmirror_infra.synthesis import synthesize
 
     catalog = load_catalog(catalog_ref)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"
         try:
-            synthesize(catalog, out)
+            synthesize(catalog, out, jobs=jobs)
         except InvalidConfig as error:
             fail(str(error))
         for env in catalog.environments:

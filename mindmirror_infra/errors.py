@@ -17,3 +17,7 @@ class InvalidConfig(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field}: {value!r} is not allowed; {allowed}")
+
+    def __reduce__(self) -> tuple[type[InvalidConfig], tuple[str, Any, str]]:
+        # Pickled by a synthesis worker for its parent; the default would pass only the message.
+        return (InvalidConfig, (self.field, self.value, self.allowed))

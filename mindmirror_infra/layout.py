@@ -6,6 +6,8 @@ from pathlib import Path
 
 STACKS_DIR = "stacks"
 STACK_FILE = "cdk.tf.json"
+# cdktn's list of the stacks in an output folder.
+MANIFEST_FILE = "manifest.json"
 
 
 def stack_dir(out_dir: Path, env_name: str) -> Path:

@@ -6,16 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mindmirror_infra.app import synthesize
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.layout import stack_file
+from mindmirror_infra.synthesis import synthesize
 
 Config = dict[str, Any]
 
 
 def synth_configs(catalog: Catalog, out_dir: Path) -> dict[str, Config]:
     """Synthesizes every environment into ``out_dir`` and returns each stack's JSON."""
-    synthesize(catalog, out_dir)
+    synthesize(catalog, out_dir, jobs=1)
     return {env.name: json.loads(stack_file(out_dir, env.name).read_text()) for env in catalog.environments}
 
 

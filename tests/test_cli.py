@@ -24,6 +24,13 @@ def out(tmp_path: Path, fresh_out: Path) -> Path:
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """The CLI's exit code, stdout and stderr; ``synth`` and ``list`` build in this process (``--jobs 1``).
+
+    This process has loaded cdktn already; the worker processes are exercised by
+    the session's ``mminfra synth`` (``second_synthesis``) and tests/test_synthesis.py.
+    """
+    if args[0] in ("synth", "list"):
+        args = (*args, "--jobs", "1")
     result = CliRunner().invoke(main, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from mindmirror_infra.app import synthesize
 from mindmirror_infra.catalog import (
     ENVIRONMENT_SECRET,
     Catalog,
@@ -23,6 +22,7 @@ from mindmirror_infra.catalog import (
 from mindmirror_infra.catalog import mindmirror as embedded
 from mindmirror_infra.invariants import violations
 from mindmirror_infra.layout import stack_file
+from mindmirror_infra.synthesis import synthesize
 
 WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)
 
@@ -109,7 +109,7 @@ def catalogs(draw: st.DrawFn) -> Catalog:
 def test_a_random_valid_catalog_synthesizes_and_keeps_every_invariant(catalog: Catalog) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "generated"
-        synthesize(catalog, out)
+        synthesize(catalog, out, jobs=1)
         for env in catalog.environments:
             config = json.loads(stack_file(out, env.name).read_text())
             assert config["resource"]["google_service_account"], "the stack was synthesized"

@@ -1,0 +1,158 @@
+"""Synthesis of the catalog into OpenTofu JSON: all or nothing, one process per environment.
+
+Every stack is written into a temporary folder beside the output; only when
+all of them have been written is the result swapped into place, so bad input
+leaves the previous output exactly as it was.
+
+Each environment is built and synthesized by its own worker process
+(``mindmirror_infra.synth_worker``), side by side: nearly all the time of a
+synthesis is spent in round trips between Python and the jsii runtime, one at a
+time per process, so two environments take the time of one on two cores. This
+module never loads cdktn itself.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.errors import InvalidConfig
+from mindmirror_infra.layout import MANIFEST_FILE, STACKS_DIR, stack_dir, stack_file
+from mindmirror_infra.output import staging_folder, swap
+
+WORKER_MODULE = "mindmirror_infra.synth_worker"
+# A worker's folder holds, besides cdktn's output for its stack, the pickled
+# catalog it reads, what it printed and, when it exits with WORKER_REFUSED, the
+# pickled InvalidConfig that refused the catalog.
+CATALOG_FILE = "catalog.pickle"
+LOG_FILE = "worker.log"
+REFUSED_FILE = "refused.pickle"
+WORKER_REFUSED = 2
+
+
+def default_jobs() -> int:
+    """As many environments side by side as there are CPUs."""
+    return len(os.sched_getaffinity(0))
+
+
+def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), jobs: int | None = None) -> list[Path]:
+    """Synthesizes into ``out_dir`` atomically and returns the stack files written.
+
+    With ``env_names``, only those stacks are replaced; the others stay as they
+    are. ``jobs`` worker processes build environments side by side (default:
+    ``default_jobs()``); with 1, every stack is built in this process instead,
+    which saves loading the jsii runtime twice where there is one CPU, or where
+    this process has loaded it already. Both ways write the same bytes.
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise InvalidConfig("--jobs", jobs, "expected 1 or more")
+    out_dir = out_dir.absolute()
+    names = [catalog.environment(name).name for name in env_names] or [env.name for env in catalog.environments]
+    staging = staging_folder(out_dir)
+    try:
+        if jobs == 1:
+            from mindmirror_infra.app import build_app, synth_checked
+
+            synth_checked(build_app(catalog, staging, names))
+        else:
+            _synthesize_in_workers(catalog, staging, names, jobs)
+        if env_names and out_dir.exists():
+            for name in names:
+                swap(stack_dir(staging, name), stack_dir(out_dir, name))
+        else:
+            swap(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [stack_file(out_dir, name) for name in names]
+
+
+def _synthesize_in_workers(catalog: Catalog, staging: Path, names: Sequence[str], jobs: int) -> None:
+    """One worker per environment, ``jobs`` at a time, each into its own folder; then one manifest, as a single app writes it."""
+    waiting = list(names)
+    running: list[tuple[str, subprocess.Popen[bytes]]] = []
+    failures: list[Exception] = []
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            name = waiting.pop(0)
+            running.append((name, _start_worker(catalog, _work_folder(staging, name), name)))
+        name, worker = running.pop(0)
+        work = _work_folder(staging, name)
+        if worker.wait() == WORKER_REFUSED:
+            failures.append(pickle.loads((work / REFUSED_FILE).read_bytes()))
+        elif worker.returncode != 0:
+            log = (work / LOG_FILE).read_text()
+            failures.append(RuntimeError(f"synthesis of {name} failed (exit {worker.returncode}):\n{log}"))
+    if failures:
+        raise failures[0]
+    stacks: dict[str, object] = {}
+    version = ""
+    for name in names:
+        work = _work_folder(staging, name)
+        manifest = json.loads((work / MANIFEST_FILE).read_text())
+        stacks.update(manifest["stacks"])
+        version = manifest["version"]
+        stack_dir(staging, name).parent.mkdir(exist_ok=True)
+        (work / STACKS_DIR / name).rename(stack_dir(staging, name))
+        shutil.rmtree(work)
+    # cdktn writes its manifest with keys sorted, two spaces, no final newline.
+    manifest_text = json.dumps({"stacks": stacks, "version": version}, indent=2, sort_keys=True)
+    (staging / MANIFEST_FILE).write_text(manifest_text)
+
+
+def _pickled(catalog: Catalog) -> bytes:
+    """The catalog as a worker unpickles it; its read-only mappings travel as dicts and are wrapped again."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_mapping_proxy}
+    pickler.dump(catalog)
+    return buffer.getvalue()
+
+
+def _reduce_mapping_proxy(mapping: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    return read_only, (dict(mapping),)
+
+
+def read_only(mapping: dict[str, object]) -> MappingProxyType[str, object]:
+    """Rebuilds a catalog's read-only mapping as the worker unpickles it (pickle cannot name the type)."""
+    return MappingProxyType(mapping)
+
+
+def _work_folder(staging: Path, env_name: str) -> Path:
+    return staging / f".worker-{env_name}"
+
+
+def _start_worker(catalog: Catalog, work: Path, env_name: str) -> subprocess.Popen[bytes]:
+    work.mkdir()
+    (work / CATALOG_FILE).write_bytes(_pickled(catalog))
+    # -O drops the bindings' Python-side argument checks (typeguard), a third of
+    # the worker's time: the jsii runtime checks every value again as it
+    # deserializes it, mypy checks the same types before, and the test suite
+    # synthesizes every stack with them on.
+    command = [sys.executable, "-O", "-m", WORKER_MODULE, str(work), env_name]
+    with (work / LOG_FILE).open("wb") as log:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": _import_path()},
+        )
+
+
+def _import_path() -> str:
+    """The worker imports this checkout's package, as its parent did, whatever the current folder."""
+    package_root = str(Path(__file__).resolve().parent.parent)
+    current = os.environ.get("PYTHONPATH")
+    return os.pathsep.join([package_root, current]) if current else package_root

@@ -1,0 +1,66 @@
+"""Synthesis in worker processes: what a worker refuses or fails on reaches the caller, and nothing moves.
+
+That workers write the same bytes as a synthesis in this process is checked by
+the session's ``mminfra synth`` (tests/test_cli.py, against the in-process one).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mindmirror_infra import synthesis
+from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.catalog.mindmirror import mindmirror
+from mindmirror_infra.errors import InvalidConfig
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    copy = tmp_path / "generated"
+    shutil.copytree(REPO / "generated", copy)
+    return copy
+
+
+def snapshot(folder: Path) -> dict[Path, bytes]:
+    """Every file beside and under ``folder``: a temporary folder left behind shows too."""
+    return {path.relative_to(folder.parent): path.read_bytes() for path in sorted(folder.parent.rglob("*")) if path.is_file()}
+
+
+def past_the_catalog_checks(catalog: Catalog) -> Catalog:
+    """The catalog with a service account id no construct accepts, set on copies past the catalog's own checks."""
+    first = replace(catalog.services[0])
+    object.__setattr__(first, "name", "Bad_Name")
+    object.__setattr__(catalog, "services", (first, *catalog.services[1:]))
+    return catalog
+
+
+def test_a_refusal_in_a_worker_is_the_callers_invalid_config_and_changes_nothing(out: Path) -> None:
+    before = snapshot(out)
+    with pytest.raises(InvalidConfig) as refused:
+        synthesis.synthesize(past_the_catalog_checks(mindmirror()), out, ["production"], jobs=2)
+    assert refused.value.field == "ServiceAccountProps.account_id"
+    assert refused.value.value == "Bad_Name"
+    assert snapshot(out) == before
+
+
+def test_a_worker_that_fails_is_named_with_what_it_printed(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(out)
+    monkeypatch.setattr(synthesis, "_pickled", lambda catalog: b"not a pickle")
+    with pytest.raises(RuntimeError, match=r"(?s)synthesis of production failed \(exit 1\):.*UnpicklingError"):
+        synthesis.synthesize(mindmirror(), out, jobs=2)
+    assert snapshot(out) == before
+
+
+def test_jobs_below_one_are_refused(out: Path) -> None:
+    with pytest.raises(InvalidConfig, match=r"^--jobs: 0 is not allowed; expected 1 or more$"):
+        synthesis.synthesize(mindmirror(), out, jobs=0)
+
+
+def test_a_catalog_survives_the_trip_to_a_worker() -> None:
+    catalog = mindmirror()
+    assert synthesis.pickle.loads(synthesis._pickled(catalog)) == catalog
