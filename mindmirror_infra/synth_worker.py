@@ -40,11 +40,8 @@ def precompile() -> int:
     import mindmirror_infra.app  # noqa: F401  (loads what a worker loads)
 
     installed = Path(sysconfig.get_paths()["purelib"])
-    sources = [
-        Path(module.__file__)
-        for module in list(sys.modules.values())
-        if getattr(module, "__file__", None) and str(module.__file__).endswith(".py")
-    ]
+    files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    sources = [Path(file) for file in files if file and file.endswith(".py")]
     compiled = [py_compile.compile(str(source), optimize=1) for source in sources if source.is_relative_to(installed)]
     return len(compiled)
 

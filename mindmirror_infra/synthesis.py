@@ -79,7 +79,10 @@ def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), j
 
 
 def _synthesize_in_workers(catalog: Catalog, staging: Path, names: Sequence[str], jobs: int) -> None:
-    """One worker per environment, ``jobs`` at a time, each into its own folder; then one manifest, as a single app writes it."""
+    """One worker per environment, ``jobs`` at a time, each into its own folder.
+
+    Then one manifest for all the stacks, as a single app writes it.
+    """
     waiting = list(names)
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     failures: list[Exception] = []

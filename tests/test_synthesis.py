@@ -6,6 +6,7 @@ the session's ``mminfra synth`` (tests/test_cli.py, against the in-process one).
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +29,11 @@ def out(tmp_path: Path) -> Path:
 
 def snapshot(folder: Path) -> dict[Path, bytes]:
     """Every file beside and under ``folder``: a temporary folder left behind shows too."""
-    return {path.relative_to(folder.parent): path.read_bytes() for path in sorted(folder.parent.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder.parent): path.read_bytes()
+        for path in sorted(folder.parent.rglob("*"))
+        if path.is_file()
+    }
 
 
 def past_the_catalog_checks(catalog: Catalog) -> Catalog:
@@ -63,4 +68,4 @@ def test_jobs_below_one_are_refused(out: Path) -> None:
 
 def test_a_catalog_survives_the_trip_to_a_worker() -> None:
     catalog = mindmirror()
-    assert synthesis.pickle.loads(synthesis._pickled(catalog)) == catalog
+    assert pickle.loads(synthesis._pickled(catalog)) == catalog
