@@ -37,7 +37,7 @@ $(NODE_STAMP): package.json package-lock.json
 # Synthesis workers run with `python -O`; their bytecode is written here once,
 # since PYTHONDONTWRITEBYTECODE would stop them writing it themselves.
 $(OPTIMIZED_STAMP): $(STAMP) $(NODE_STAMP)
-	$(PY) -c "from mindmirror_infra.synth_worker import precompile; print(precompile(), 'modules precompiled for synthesis workers')"
+	$(PY) -c "from mindmirror_infra.synth_worker import precompile; print(len(precompile()), 'modules precompiled for synthesis workers')"
 	touch $@
 
 lint: setup

@@ -1,4 +1,5 @@
-"""Synthesis in worker processes: what a worker refuses or fails on reaches the caller, and nothing moves.
+"""Synthesis in worker processes: what a worker refuses or fails on reaches the caller, and nothing moves;
+and the bytecode workers need is written at set-up.
 
 That workers write the same bytes as a synthesis in this process is checked by
 the session's ``mminfra synth`` (tests/test_cli.py, against the in-process one).
@@ -6,6 +7,7 @@ the session's ``mminfra synth`` (tests/test_cli.py, against the in-process one).
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
 import shutil
 from dataclasses import replace
@@ -17,6 +19,7 @@ from mindmirror_infra import synthesis
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
 from mindmirror_infra.errors import InvalidConfig
+from mindmirror_infra.synth_worker import precompile
 from tests.conftest import REPO
 
 
@@ -69,3 +72,11 @@ def test_jobs_below_one_are_refused(out: Path) -> None:
 def test_a_catalog_survives_the_trip_to_a_worker() -> None:
     catalog = mindmirror()
     assert pickle.loads(synthesis._pickled(catalog)) == catalog
+
+
+def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> None:
+    sources = precompile()
+    assert any(source.match("cdktn_provider_google/service_account/__init__.py") for source in sources)
+    assert any(source.match("cdktn/__init__.py") for source in sources)
+    missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s), optimization=1)).exists()]
+    assert missing == []
