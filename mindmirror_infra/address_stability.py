@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mindmirror_infra.invariants import STATEFUL_TYPES
+from mindmirror_infra.invariants import STATEFUL_TYPES, resources_of
 
 # Beyond data: a re-created service account gets a new unique id (every grant to
 # the old one is lost), and a deleted workload identity pool keeps its id for 30 days.
@@ -30,8 +30,9 @@ Config = dict[str, Any]
 
 
 def addresses(config: Config) -> list[str]:
-    """Every ``<type>.<name>`` resource address of a stack, sorted."""
-    return sorted(f"{kind}.{name}" for kind, items in config.get("resource", {}).items() for name in items)
+    """Every resource address of a stack, sorted: ``<type>.<name>``, and ``<type>.<name>["<key>"]``
+    for each instance of a ``for_each``."""
+    return sorted(address for _, address, _ in resources_of(config, lambda _: True))
 
 
 def is_stateful(address: str) -> bool:

@@ -4,9 +4,12 @@ checkov's ``terraform_json`` parser expects every block to be an object. It
 stops at the string ``terraform.required_version`` ("this method receives only
 dicts") and then reports a parsing error and no checks at all, with exit code 0;
 it crashes on the lists of ``import`` and ``moved`` blocks. It therefore scans
-copies of the stacks without those, which hold no resource settings; nothing
-else changes. A parsing error counts as a failure, so a scan that read nothing
-never passes.
+copies of the stacks without those, which hold no resource settings. And it
+reads a resource with ``for_each`` once, its ``each.value`` unresolved, so a
+check of a grant table's roles would pass on ``${each.value.role}``: in the
+copies, each instance of a literal ``for_each`` map is a resource of its own,
+reported under its instance address. A parsing error counts as a failure, so
+a scan that read nothing never passes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mindmirror_infra.errors import InvalidConfig
+from mindmirror_infra.instances import instances
 from mindmirror_infra.layout import STACK_FILE, STACKS_DIR
 
 SKIPS_FILE = Path("checkov-skips.toml")
@@ -93,21 +97,39 @@ def prepare(out_dir: Path, scratch: Path) -> Prepared:
     """Copies every stack of ``out_dir`` under ``scratch`` in the form checkov can parse."""
     addresses: dict[str, dict[int, str]] = {}
     for stack_file in sorted((out_dir / STACKS_DIR).glob(f"*/{STACK_FILE}")):
-        config = readable_by_checkov(json.loads(stack_file.read_text()))
+        config, instance_of = readable_by_checkov(json.loads(stack_file.read_text()))
         text = json.dumps(config, indent=2, sort_keys=True)
         copy = scratch / stack_file.parent.name / STACK_FILE
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_text(text)
-        addresses[stack_file.parent.name] = resource_lines(config, text)
+        lines = resource_lines(config, text)
+        addresses[stack_file.parent.name] = {line: instance_of.get(a, a) for line, a in lines.items()}
     return Prepared(scratch, addresses)
 
 
-def readable_by_checkov(config: dict[str, Any]) -> dict[str, Any]:
-    """The config without what checkov's parser cannot read: lists of blocks, strings in ``terraform``."""
+def readable_by_checkov(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The config as checkov can read it, and the instance address of each resource that stands for one.
+
+    Without lists of blocks and strings in ``terraform``; each instance of a
+    literal ``for_each`` map becomes a resource ``<name>__<n>``.
+    """
     readable = {key: value for key, value in config.items() if isinstance(value, dict)}
     if "terraform" in readable:
         readable["terraform"] = {k: v for k, v in readable["terraform"].items() if isinstance(v, dict)}
-    return readable
+    instance_of: dict[str, str] = {}
+    resources: dict[str, dict[str, Any]] = {}
+    for kind, items in readable.get("resource", {}).items():
+        resources[kind] = {}
+        for name, body in items.items():
+            if not isinstance(body.get("for_each"), dict):
+                resources[kind][name] = body
+                continue
+            for number, (address, instance) in enumerate(instances(kind, name, body)):
+                resources[kind][f"{name}__{number}"] = instance
+                instance_of[f"{kind}.{name}__{number}"] = address
+    if resources:
+        readable["resource"] = resources
+    return readable, instance_of
 
 
 def resource_lines(config: dict[str, Any], text: str) -> dict[int, str]:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mindmirror_infra.instances import UnreadableForEach, instances
+
 Config = dict[str, Any]
 
 
@@ -70,11 +72,20 @@ def violations(config: Config) -> list[Violation]:
 
 
 def resources_of(config: Config, predicate: Callable[[str], bool]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """``(type, address, body)`` of every resource whose type satisfies ``predicate``."""
+    """``(type, address, body)`` of every resource instance whose type satisfies ``predicate``.
+
+    A resource with a literal ``for_each`` map is one instance per key, with
+    ``each.key`` and ``each.value`` filled in; one with any other ``for_each``
+    is itself, as written (``readable-for-each`` reports it).
+    """
     for kind, items in sorted(config.get("resource", {}).items()):
         if predicate(kind):
             for name, body in sorted(items.items()):
-                yield kind, f"{kind}.{name}", body
+                try:
+                    for address, instance in instances(kind, name, body):
+                        yield kind, address, instance
+                except UnreadableForEach:
+                    yield kind, f"{kind}.{name}", body
 
 
 def of_type(*kinds: str) -> Callable[[str], bool]:
@@ -383,10 +394,20 @@ def references_resolve(config: Config) -> Iterator[tuple[str, str]]:
         for dependency in body.get("depends_on", []):
             if dependency not in known:
                 yield address, f"depends_on {dependency}, which the stack does not declare"
+    instance_addresses = {address for _, address, _ in resources_of(config, lambda _: True)}
     for section in ("import", "moved"):
         for index, body in enumerate(config.get(section, [])):
-            if body.get("to") not in known:
+            if body.get("to") not in known | instance_addresses:
                 yield f"{section}[{index}]", f"to {body.get('to')}, which the stack does not declare"
+
+
+@invariant("readable-for-each", "every for_each is a literal map, so reviews and these checks see each instance")
+def readable_for_each(config: Config) -> Iterator[tuple[str, str]]:
+    for kind, items in sorted(config.get("resource", {}).items()):
+        for name, body in sorted(items.items()):
+            for_each = body.get("for_each")
+            if for_each is not None and not isinstance(for_each, dict):
+                yield f"{kind}.{name}", f"for_each is {for_each!r}; expected a literal map of the instances"
 
 
 def resources_of_all(config: Config) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.invariants import resources_of
 from mindmirror_infra.layout import stack_file
 from mindmirror_infra.synthesis import synthesize
 
@@ -20,11 +21,12 @@ def synth_configs(catalog: Catalog, out_dir: Path) -> dict[str, Config]:
 
 
 def resources(config: Config, resource_type: str) -> dict[str, Any]:
-    """The resources of one type, by name (empty when there are none)."""
-    found: dict[str, Any] = config.get("resource", {}).get(resource_type, {})
-    return found
+    """The resource instances of one type by name, ``<name>`` or ``<name>["<key>"]`` (empty when there are none).
 
-
-def addresses(config: Config) -> list[str]:
-    """Every ``<type>.<name>`` address in the stack, sorted."""
-    return sorted(f"{kind}.{name}" for kind, items in config.get("resource", {}).items() for name in items)
+    An instance of a ``for_each`` has ``each.key`` and ``each.value`` filled in.
+    """
+    prefix = f"{resource_type}."
+    return {
+        address.removeprefix(prefix): body
+        for _, address, body in resources_of(config, lambda kind: kind == resource_type)
+    }

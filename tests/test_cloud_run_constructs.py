@@ -21,6 +21,7 @@ from mindmirror_infra.constructs.secret import Secret, SecretProps
 from mindmirror_infra.constructs.service_account import ServiceAccount, ServiceAccountProps
 from mindmirror_infra.errors import InvalidConfig
 from tests import variants
+from tests.synth import resources
 from tests.test_catalog import refused
 
 PROJECT = "demo-project"
@@ -97,19 +98,16 @@ def test_mounting_a_secret_grants_it_to_the_account_and_the_service_waits_for_th
     )
     service.grant_deploy(scene.caller)
     config = scene.synth()
-    grants = config["resource"]["google_secret_manager_secret_iam_member"]
-    assert sorted(grants) == ["db_url_api_service", "jwt_api_service"]
+    grants = resources(config, "google_secret_manager_secret_iam_member")
+    assert sorted(grants) == ['grants["db-url/api-service"]', 'grants["jwt/api-service"]']
     assert {g["member"] for g in grants.values()} == {"${google_service_account.api_service.member}"}
     body = config["resource"]["google_cloud_run_v2_service"]["api_service"]
-    assert body["depends_on"] == [
-        "google_secret_manager_secret_iam_member.db_url_api_service",
-        "google_secret_manager_secret_iam_member.jwt_api_service",
-    ]
+    assert body["depends_on"] == ["google_secret_manager_secret_iam_member.grants"]
     assert body["template"]["volumes"][1]["secret"]["items"] == [{"path": "key", "version": "latest"}]
     assert body["invoker_iam_disabled"] is True
-    iam = config["resource"]["google_cloud_run_v2_service_iam_member"]
-    assert list(iam) == ["api_service_deployer_gateway"]
-    assert iam["api_service_deployer_gateway"]["role"] == "roles/run.developer"
+    iam = resources(config, "google_cloud_run_v2_service_iam_member")
+    assert list(iam) == ['grants["api-service/roles/run.developer/gateway"]']
+    assert iam['grants["api-service/roles/run.developer/gateway"]']["role"] == "roles/run.developer"
 
 
 def test_a_public_service_takes_no_invokers(scene: Scene) -> None:
@@ -130,7 +128,7 @@ def test_a_job_runs_once_per_execution_with_its_timeout() -> None:
     job = scene.synth()["resource"]["google_cloud_run_v2_job"]["migrate_api"]
     assert (job["template"]["task_count"], job["template"]["parallelism"]) == (1, 1)
     assert job["template"]["template"]["timeout"] == "900s"
-    assert job["depends_on"] == ["google_secret_manager_secret_iam_member.db_url_api_service"]
+    assert job["depends_on"] == ["google_secret_manager_secret_iam_member.grants"]
 
 
 def test_repository_import_and_image_references() -> None:

@@ -123,6 +123,29 @@ BROKEN: list[tuple[str, Config, str, str]] = [
     ),
     (
         "no-primitive-roles",
+        stack(
+            google_project_iam_member={
+                "grants": {
+                    "for_each": {
+                        "ci/roles/logging.logWriter": {"role": "roles/logging.logWriter", "member": "serviceAccount:x"},
+                        "ci/roles/owner": {"role": "roles/owner", "member": "serviceAccount:x"},
+                    },
+                    "role": "${each.value.role}",
+                    "member": "${each.value.member}",
+                }
+            }
+        ),
+        'google_project_iam_member.grants["ci/roles/owner"]',
+        "roles/owner",
+    ),
+    (
+        "readable-for-each",
+        stack(google_project_iam_member={"grants": {"for_each": "${toset(var.roles)}", "role": "${each.value}"}}),
+        "google_project_iam_member.grants",
+        "expected a literal map",
+    ),
+    (
+        "no-primitive-roles",
         stack(google_storage_bucket_iam_binding={"docs": {"role": "roles/viewer", "members": ["group:x"]}}),
         "google_storage_bucket_iam_binding.docs",
         "roles/viewer",
@@ -230,6 +253,17 @@ BROKEN: list[tuple[str, Config, str, str]] = [
         "to google_secret_manager_secret.jwt",
     ),
     (
+        "references-resolve",
+        {
+            **stack(google_project_iam_member={"grants": {"for_each": {"ci/roles/logging.logWriter": {}}}}),
+            "moved": [
+                {"from": "google_project_iam_member.ci", "to": 'google_project_iam_member.grants["ci/roles/owner"]'}
+            ],
+        },
+        "moved[0]",
+        'to google_project_iam_member.grants["ci/roles/owner"]',
+    ),
+    (
         "own-runtime-account",
         stack(google_cloud_run_v2_service={"api": {"template": {"containers": []}}}),
         "google_cloud_run_v2_service.api",
@@ -310,6 +344,22 @@ SOUND: list[tuple[str, Config]] = [
             },
             "moved": [{"from": "google_cloud_run_v2_service.old", "to": "google_cloud_run_v2_service.api"}],
         },
+    ),
+    (
+        "references-resolve",
+        {
+            **stack(google_project_iam_member={"grants": {"for_each": {"ci/roles/logging.logWriter": {}}}}),
+            "moved": [
+                {
+                    "from": "google_project_iam_member.ci",
+                    "to": 'google_project_iam_member.grants["ci/roles/logging.logWriter"]',
+                }
+            ],
+        },
+    ),
+    (
+        "readable-for-each",
+        stack(google_project_iam_member={"grants": {"for_each": {"ci/roles/logging.logWriter": {}}}}),
     ),
 ]
 

@@ -31,21 +31,41 @@ def config() -> Config:
     return synth_in_stack(build)
 
 
-def test_project_roles_are_addressed_by_account_role_and_condition(config: Config) -> None:
+def test_project_roles_are_rows_of_the_table_and_conditioned_ones_resources_of_their_own(config: Config) -> None:
     grants = resources(config, "google_project_iam_member")
-    assert sorted(grants) == ["orders_api_cloudsql_client_one", "orders_api_logging_logWriter"]
-    assert grants["orders_api_logging_logWriter"]["role"] == "roles/logging.logWriter"
-    assert "condition" not in grants["orders_api_logging_logWriter"]
+    assert sorted(grants) == ['grants["orders-api/roles/logging.logWriter"]', "orders_api_cloudsql_client_one"]
+    assert grants['grants["orders-api/roles/logging.logWriter"]'] == {
+        "project": "acme-prod",
+        "role": "roles/logging.logWriter",
+        "member": "${google_service_account.orders_api.member}",
+    }
     assert grants["orders_api_cloudsql_client_one"]["condition"] == {
         "title": "One",
         "expression": 'resource.name == "x"',
     }
 
 
+def test_a_grant_moves_from_the_address_it_had_as_a_resource_of_its_own(config: Config) -> None:
+    assert config["moved"] == [
+        {
+            "from": "google_project_iam_member.orders_api_logging_logWriter",
+            "to": 'google_project_iam_member.grants["orders-api/roles/logging.logWriter"]',
+        },
+        {
+            "from": "google_secret_manager_secret_iam_member.api_key_orders_api",
+            "to": 'google_secret_manager_secret_iam_member.grants["api-key/orders-api"]',
+        },
+        {
+            "from": "google_service_account_iam_member.orders_api_user_ci_deployer",
+            "to": 'google_service_account_iam_member.grants["orders-api/ci-deployer"]',
+        },
+    ]
+
+
 def test_act_as_is_service_account_user_on_that_account_only(config: Config) -> None:
     grants = resources(config, "google_service_account_iam_member")
-    assert grants == {
-        "orders_api_user_ci_deployer": {
+    assert {name: {k: v for k, v in grant.items() if k != "//"} for name, grant in grants.items()} == {
+        'grants["orders-api/ci-deployer"]': {
             "service_account_id": "${google_service_account.orders_api.name}",
             "role": "roles/iam.serviceAccountUser",
             "member": "${google_service_account.ci_deployer.member}",
@@ -55,11 +75,28 @@ def test_act_as_is_service_account_user_on_that_account_only(config: Config) -> 
 
 def test_secret_grant_is_accessor_on_one_secret(config: Config) -> None:
     grants = resources(config, "google_secret_manager_secret_iam_member")
-    assert list(grants) == ["api_key_orders_api"]
-    grant = grants["api_key_orders_api"]
+    assert list(grants) == ['grants["api-key/orders-api"]']
+    grant = grants['grants["api-key/orders-api"]']
     assert grant["secret_id"] == "${google_secret_manager_secret.api_key.secret_id}"
     assert grant["role"] == "roles/secretmanager.secretAccessor"
     assert grant["member"] == "${google_service_account.orders_api.member}"
+
+
+def test_a_table_is_one_resource_with_a_literal_map_of_its_rows(config: Config) -> None:
+    table = config["resource"]["google_secret_manager_secret_iam_member"]["grants"]
+    assert {k: v for k, v in table.items() if k != "//"} == {
+        "for_each": {
+            "api-key/orders-api": {
+                "member": "${google_service_account.orders_api.member}",
+                "project": "acme-prod",
+                "secret_id": "${google_secret_manager_secret.api_key.secret_id}",
+            }
+        },
+        "member": "${each.value.member}",
+        "project": "${each.value.project}",
+        "role": "roles/secretmanager.secretAccessor",
+        "secret_id": "${each.value.secret_id}",
+    }
 
 
 def test_secrets_replicate_automatically_and_hold_no_version(config: Config) -> None:

@@ -24,6 +24,7 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
 from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.grant_tables import GrantTables
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
 # CI points the job at the image it just built (`gcloud run jobs update
@@ -32,6 +33,7 @@ from mindmirror_infra.constructs.service_account import ServiceAccount
 # cannot change its image; roles/run.developer is the narrowest predefined
 # role with both, granted on this job only.
 DEPLOYER_ROLE = "roles/run.developer"
+GRANTS = workload.workload_grants(CloudRunV2JobIamMember, "google_cloud_run_v2_job_iam_member")
 
 # D8 for jobs: CI sets the image; the next apply keeps it and shows no diff for
 # the client fields gcloud writes (see cloud_run_service.IGNORED_AFTER_DEPLOY).
@@ -81,6 +83,7 @@ class CloudRunJob(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        self._grant_tables = GrantTables.of(scope)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -133,6 +136,6 @@ class CloudRunJob(Construct):
         """Lets ``account`` set this job's image and run it."""
         references = (self.resource.project, self.resource.location, self.resource.name)
         member: CloudRunV2JobIamMember = workload.grant_on_workload(
-            self, self.name, CloudRunV2JobIamMember, references, role=DEPLOYER_ROLE, purpose="deployer", account=account
+            self._grant_tables, GRANTS, self.name, references, role=DEPLOYER_ROLE, purpose="deployer", account=account
         )
         return member

@@ -31,6 +31,7 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
 from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.grant_tables import GrantTables
 from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
 
@@ -40,6 +41,7 @@ INVOKER_ROLE = "roles/run.invoker"
 # Granted on the one service, it cannot touch other services, change IAM
 # policies (run.admin) or act as an account it is not also allowed to use.
 DEPLOYER_ROLE = "roles/run.developer"
+GRANTS = workload.workload_grants(CloudRunV2ServiceIamMember, "google_cloud_run_v2_service_iam_member")
 
 INGRESS = ("INGRESS_TRAFFIC_ALL", "INGRESS_TRAFFIC_INTERNAL_ONLY", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
 LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
@@ -189,6 +191,7 @@ class CloudRunService(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        self._grant_tables = GrantTables.of(scope)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -290,6 +293,6 @@ class CloudRunService(Construct):
 
     def _grant(self, role: str, purpose: str, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         member: CloudRunV2ServiceIamMember = workload.grant_on_workload(
-            self, self.name, CloudRunV2ServiceIamMember, self._references, role=role, purpose=purpose, account=account
+            self._grant_tables, GRANTS, self.name, self._references, role=role, purpose=purpose, account=account
         )
         return member

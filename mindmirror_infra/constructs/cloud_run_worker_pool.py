@@ -35,12 +35,14 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
 from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.grant_tables import GrantTables
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
 # `gcloud run worker-pools deploy` needs run.workerpools.get and .update on the
 # pool; roles/run.developer is the narrowest predefined role holding both,
 # granted on this pool only.
 DEPLOYER_ROLE = "roles/run.developer"
+GRANTS = workload.workload_grants(CloudRunV2WorkerPoolIamMember, "google_cloud_run_v2_worker_pool_iam_member")
 
 # D8, as for services (see cloud_run_service.IGNORED_AFTER_DEPLOY): CI deploys
 # the image with `gcloud run worker-pools deploy`; a worker pool's template also
@@ -91,6 +93,7 @@ class CloudRunWorkerPool(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        self._grant_tables = GrantTables.of(scope)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -137,9 +140,9 @@ class CloudRunWorkerPool(Construct):
         """Lets ``account`` deploy new revisions of this pool."""
         references = (self.resource.project, self.resource.location, self.resource.name)
         member: CloudRunV2WorkerPoolIamMember = workload.grant_on_workload(
-            self,
+            self._grant_tables,
+            GRANTS,
             self.name,
-            CloudRunV2WorkerPoolIamMember,
             references,
             role=DEPLOYER_ROLE,
             purpose="deployer",

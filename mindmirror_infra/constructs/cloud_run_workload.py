@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from cdktn import TerraformResource
 from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
-from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.cloud_run_sizes import check_size
-from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.addresses import address_name
+from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
 from mindmirror_infra.constructs.secret import Secret
 from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
@@ -115,9 +116,11 @@ def grant_secrets(props: WorkloadProps) -> list[SecretManagerSecretIamMember]:
     """Grants the workload's account each mounted secret; the workload must depend on the grants.
 
     A revision whose account cannot read a mounted secret fails to start, so the
-    grant has to exist before the workload is created or updated.
+    grant has to exist before the workload is created or updated. The grants
+    are rows of one table, so this is that table's resource, once.
     """
-    return [mount.secret.grant_read(props.account) for mount in props.secrets]
+    grants = [mount.secret.grant_read(props.account) for mount in props.secrets]
+    return list(dict.fromkeys(grants))
 
 
 def volumes(
@@ -155,33 +158,32 @@ def limits(props: WorkloadProps) -> dict[str, str]:
 
 
 def grant_on_workload(
-    scope: Construct,
+    tables: GrantTables,
+    kind: TableKind,
     workload_name: str,
-    iam_member: Callable[..., Any],
     references: tuple[str, str, str],
     *,
     role: str,
     purpose: str,
     account: ServiceAccount,
 ) -> Any:
-    """``role`` for ``account`` on one service, job or pool, addressed ``<workload>_<purpose>_<account>``.
+    """``role`` for ``account`` on one service, job or pool: a row of its grant table.
 
-    ``scope`` is the workload's construct, ``iam_member`` the resource's IAM
-    member binding class, and ``references`` its project, location and name, so
-    the grant follows the resource.
+    The row is ``["<workload>/<role>/<account>"]`` of ``<IAM member type>.grants``.
+
+    ``kind`` is the table of the workload's IAM member type, ``references`` the
+    workload's project, location and name, so the grant follows the resource.
+    It was addressed ``<workload>_<purpose>_<account>`` as a resource of its own.
     """
     project, location, name = references
-    return pin(
-        iam_member(
-            scope,
-            f"{purpose}-{account.account_id}",
-            project=project,
-            location=location,
-            name=name,
-            role=role,
-            member=account.member,
-        ),
-        workload_name,
-        purpose,
-        account.account_id,
+    return tables.grant(
+        kind,
+        row_key(workload_name, role, account.account_id),
+        {"project": project, "location": location, "name": name, "role": role, "member": account.member},
+        was=address_name(workload_name, purpose, account.account_id),
     )
+
+
+def workload_grants(member_type: Callable[..., TerraformResource], resource_type: str) -> TableKind:
+    """The grant table of one Cloud Run IAM member type."""
+    return TableKind(member_type, resource_type, columns=("project", "location", "name", "role", "member"))

@@ -15,10 +15,17 @@ from cdktn_provider_google.secret_manager_secret_iam_member import SecretManager
 from constructs import Construct
 
 from mindmirror_infra import validation
-from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.addresses import address_name, pin
+from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
+READERS = TableKind(
+    SecretManagerSecretIamMember,
+    "google_secret_manager_secret_iam_member",
+    columns=("project", "secret_id", "member"),
+    fixed={"role": ACCESSOR_ROLE},
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class Secret(Construct):
         if props.adopt_existing:
             # A no-op once the address is in the state, so it stays safe on every later apply.
             self.resource.import_from(f"projects/{props.project_id}/secrets/{props.secret_id}")
-        self._grants: dict[str, SecretManagerSecretIamMember] = {}
+        self._grant_tables = GrantTables.of(scope)
 
     @property
     def secret_id(self) -> str:
@@ -83,23 +90,16 @@ class Secret(Construct):
     def grant_read(self, account: ServiceAccount) -> SecretManagerSecretIamMember:
         """Lets ``account`` read this secret, and only this one; returns the grant.
 
-        Granting twice returns the same grant, so every workload that mounts the
-        secret can ask for it. A workload should depend on the grant: a Cloud Run
-        revision that cannot read its secrets fails to start.
+        A row ``["<secret>/<account>"]`` of the stack's table
+        ``google_secret_manager_secret_iam_member.grants``. Granting twice
+        changes nothing, so every workload that mounts the secret can ask for
+        it. A workload should depend on the grant: a Cloud Run revision that
+        cannot read its secrets fails to start.
         """
-        grant = self._grants.get(account.account_id)
-        if grant is None:
-            grant = pin(
-                SecretManagerSecretIamMember(
-                    self,
-                    f"reader-{account.account_id}",
-                    project=self.props.project_id,
-                    secret_id=self.secret_id_reference,
-                    role=ACCESSOR_ROLE,
-                    member=account.member,
-                ),
-                self.props.secret_id,
-                account.account_id,
-            )
-            self._grants[account.account_id] = grant
+        grant: SecretManagerSecretIamMember = self._grant_tables.grant(
+            READERS,
+            row_key(self.props.secret_id, account.account_id),
+            {"project": self.props.project_id, "secret_id": self.secret_id_reference, "member": account.member},
+            was=address_name(self.props.secret_id, account.account_id),
+        )
         return grant

@@ -11,10 +11,18 @@ from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMe
 from constructs import Construct
 
 from mindmirror_infra import validation
-from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.addresses import address_name, pin
+from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
 from mindmirror_infra.errors import InvalidConfig
 
 ACT_AS_ROLE = "roles/iam.serviceAccountUser"
+PROJECT_ROLES = TableKind(ProjectIamMember, "google_project_iam_member", columns=("project", "role", "member"))
+ACCOUNT_USERS = TableKind(
+    ServiceAccountIamMember,
+    "google_service_account_iam_member",
+    columns=("service_account_id", "member"),
+    fixed={"role": ACT_AS_ROLE},
+)
 # Basic roles reach every service of the project.
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 # Roles that must be granted on one resource, never on the whole project: at
@@ -86,8 +94,8 @@ class ServiceAccount(Construct):
             ),
             props.account_id,
         )
-        self._project_roles: dict[tuple[str, str], ProjectIamMember] = {}
-        self._users: dict[str, ServiceAccountIamMember] = {}
+        self._grant_tables = GrantTables.of(scope)
+        self._conditioned_roles: dict[tuple[str, str], ProjectIamMember] = {}
 
     @property
     def account_id(self) -> str:
@@ -105,13 +113,19 @@ class ServiceAccount(Construct):
         """The IAM member string, ``serviceAccount:<email>``."""
         return self.resource.member
 
-    def grant_project_role(self, role: str, condition: IamCondition | None = None) -> ProjectIamMember:
-        """Grants ``role`` on the project to this account, optionally narrowed by ``condition``.
+    @cached_property
+    def name_reference(self) -> str:
+        """A reference to the account's full name, ``projects/<project>/serviceAccounts/<email>``."""
+        return self.resource.name
 
-        Addressed ``google_project_iam_member.<account>_<role>[_<condition key>]``;
-        granting twice returns the same grant. Basic roles and roles that belong
-        on a single resource (secret access, object access, acting as an account)
-        are refused.
+    def grant_project_role(self, role: str, condition: IamCondition | None = None) -> ProjectIamMember:
+        """Grants ``role`` on the project to this account, optionally narrowed by ``condition``; returns the grant.
+
+        Without a condition, the grant is a row ``["<account>/<role>"]`` of the
+        stack's table ``google_project_iam_member.grants``. With one, it is a
+        resource of its own, ``google_project_iam_member.<account>_<role>_<condition key>``.
+        Granting twice changes nothing. Basic roles and roles that belong on a
+        single resource (secret access, object access, acting as an account) are refused.
         """
         where = f"{self.account_id}.project_roles"
         if role in PRIMITIVE_ROLES:
@@ -120,47 +134,46 @@ class ServiceAccount(Construct):
             raise InvalidConfig(where, role, "expected a role for the project; grant this one on the resource itself")
         if not role.startswith("roles/"):
             raise InvalidConfig(where, role, "expected a predefined role such as 'roles/logging.logWriter'")
-        key = (role, condition.key if condition else "")
-        grant = self._project_roles.get(key)
-        if grant is None:
-            name_parts = [self.account_id, role.removeprefix("roles/"), *([condition.key] if condition else [])]
-            grant = pin(
+        short_role = role.removeprefix("roles/")
+        if condition is None:
+            grant: ProjectIamMember = self._grant_tables.grant(
+                PROJECT_ROLES,
+                row_key(self.account_id, role),
+                {"project": self.props.project_id, "role": role, "member": self.member},
+                was=address_name(self.account_id, short_role),
+            )
+            return grant
+        key = (role, condition.key)
+        conditioned = self._conditioned_roles.get(key)
+        if conditioned is None:
+            conditioned = pin(
                 ProjectIamMember(
                     self,
-                    "-".join(["project", *name_parts[1:]]),
+                    f"project-{short_role}-{condition.key}",
                     project=self.props.project_id,
                     role=role,
                     member=self.member,
-                    condition=ProjectIamMemberCondition(title=condition.title, expression=condition.expression)
-                    if condition
-                    else None,
+                    condition=ProjectIamMemberCondition(title=condition.title, expression=condition.expression),
                 ),
-                *name_parts,
+                self.account_id,
+                short_role,
+                condition.key,
             )
-            self._project_roles[key] = grant
-        return grant
+            self._conditioned_roles[key] = conditioned
+        return conditioned
 
     def grant_act_as(self, user: ServiceAccount) -> ServiceAccountIamMember:
         """Lets ``user`` deploy workloads that run as this account, and only this one.
 
         ``iam.serviceAccountUser`` on this account alone, never on the project:
         a project-level grant would let ``user`` act as every account, the
-        deployer included. Addressed
-        ``google_service_account_iam_member.<account>_user_<user>``.
+        deployer included. A row ``["<account>/<user>"]`` of the stack's table
+        ``google_service_account_iam_member.grants``.
         """
-        grant = self._users.get(user.account_id)
-        if grant is None:
-            grant = pin(
-                ServiceAccountIamMember(
-                    self,
-                    f"user-{user.account_id}",
-                    service_account_id=self.resource.name,
-                    role=ACT_AS_ROLE,
-                    member=user.member,
-                ),
-                self.account_id,
-                "user",
-                user.account_id,
-            )
-            self._users[user.account_id] = grant
+        grant: ServiceAccountIamMember = self._grant_tables.grant(
+            ACCOUNT_USERS,
+            row_key(self.account_id, user.account_id),
+            {"service_account_id": self.name_reference, "member": user.member},
+            was=address_name(self.account_id, "user", user.account_id),
+        )
         return grant

@@ -1,0 +1,119 @@
+"""Grant tables: every IAM grant of one kind in a stack, as one resource with an instance per grant.
+
+A stack grants hundreds of near-identical bindings (each account's project
+roles, each secret's readers, the deployer on each workload). As one
+resource each, they made the config long to read and cost two round trips to
+the jsii runtime per binding; as a table they are one map per kind, keyed by
+what and who (``google_secret_manager_secret_iam_member.grants["jwt-secret/agent-service"]``),
+and a change of access is one row of it.
+
+Grant helpers (``Secret.grant_read``, ``ServiceAccount.grant_project_role``,
+...) add the rows as workloads are wired; the map is written when the stack
+is synthesized. Each row also carries a ``moved`` block from the address the
+grant had as a resource of its own, so a stack applied before keeps every
+binding in place (an IAM member destroyed after its replacement is created
+would remove the binding both manage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
+
+from cdktn import TerraformIterator, TerraformResource, TerraformStack, Token
+from constructs import Construct
+
+from mindmirror_infra.constructs.addresses import pin
+from mindmirror_infra.constructs.lazy import at_synthesis
+from mindmirror_infra.instances import instance_address
+
+TABLE_NAME = "grants"
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """What one table holds.
+
+    Attributes:
+        member_type: the IAM member resource class.
+        resource_type: its OpenTofu type.
+        columns: attributes that differ between rows, read from ``each.value``.
+        fixed: attributes every row shares. Default: none.
+    """
+
+    member_type: Callable[..., TerraformResource]
+    resource_type: str
+    columns: tuple[str, ...]
+    fixed: Mapping[str, str] = field(default_factory=dict)
+
+
+def row_key(*parts: str) -> str:
+    """The key of a row: who and what, ``/`` between them (``jwt-secret/agent-service``)."""
+    return "/".join(parts)
+
+
+class GrantTable:
+    """The grants of one kind in one stack, addressed ``<type>.grants["<key>"]``."""
+
+    def __init__(self, stack: TerraformStack, kind: TableKind, moves: dict[str, str]) -> None:
+        self.kind = kind
+        self._rows: dict[str, dict[str, str]] = {}
+        self._moves = moves
+        rows = TerraformIterator.from_map(Token.as_any_map(at_synthesis(self._sorted_rows)))
+        columns = {column: f"${{each.value.{column}}}" for column in kind.columns}
+        self.resource = pin(
+            kind.member_type(stack, f"{kind.resource_type}-grants", for_each=rows, **kind.fixed, **columns),
+            TABLE_NAME,
+        )
+
+    def grant(self, key: str, row: Mapping[str, str], was: str) -> TerraformResource:
+        """Adds ``row`` under ``key`` (a second grant under a key changes nothing); returns the table's resource.
+
+        ``was`` is the name the grant had as a resource of its own.
+        """
+        if sorted(row) != sorted(self.kind.columns):
+            raise ValueError(f"a {self.kind.resource_type} row has {sorted(self.kind.columns)}, not {sorted(row)}")
+        if key not in self._rows:
+            self._rows[key] = dict(row)
+            self._moves[f"{self.kind.resource_type}.{was}"] = instance_address(self.kind.resource_type, TABLE_NAME, key)
+        return self.resource
+
+    def _sorted_rows(self) -> dict[str, dict[str, str]]:
+        return dict(sorted(self._rows.items()))
+
+
+class GrantTables:
+    """The grant tables of one stack, each made with its first grant, and their ``moved`` blocks."""
+
+    _of_stack: ClassVar[WeakKeyDictionary[TerraformStack, GrantTables]] = WeakKeyDictionary()
+
+    def __init__(self, stack: TerraformStack) -> None:
+        self._stack = stack
+        self._tables: dict[str, GrantTable] = {}
+        self._moves: dict[str, str] = {}
+        # Written only once there is a move, so a stack without grants has no moved list.
+        self._moves_written = False
+
+    @classmethod
+    def of(cls, scope: Construct) -> GrantTables:
+        """The tables of the stack that holds ``scope``."""
+        stack = scope if isinstance(scope, TerraformStack) else TerraformStack.of(scope)
+        tables = cls._of_stack.get(stack)
+        if tables is None:
+            tables = cls._of_stack[stack] = GrantTables(stack)
+        return tables
+
+    def grant(self, kind: TableKind, key: str, row: Mapping[str, str], was: str) -> Any:
+        """Adds a row to the table of ``kind``; returns the table's resource (see ``GrantTable.grant``)."""
+        table = self._tables.get(kind.resource_type)
+        if table is None:
+            table = self._tables[kind.resource_type] = GrantTable(self._stack, kind, self._moves)
+        if not self._moves_written:
+            self._stack.add_override("moved", at_synthesis(self._moved_blocks))
+            self._moves_written = True
+        return table.grant(key, row, was)
+
+    def _moved_blocks(self) -> list[dict[str, str]]:
+        return [{"from": source, "to": target} for source, target in sorted(self._moves.items())]
