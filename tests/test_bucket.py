@@ -66,7 +66,7 @@ def test_grant_read_is_object_viewer_on_the_bucket_once(config: Config) -> None:
     grant = grants["uploads_orders_api"]
     assert grant["bucket"] == "${google_storage_bucket.uploads.name}"
     assert grant["role"] == "roles/storage.objectViewer"
-    assert grant["member"] == "${google_service_account.orders_api.member}"
+    assert grant["member"] == "serviceAccount:${google_service_account.orders_api.email}"
     assert "google_project_iam_member" not in config["resource"]
 
 

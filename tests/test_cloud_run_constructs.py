@@ -100,7 +100,7 @@ def test_mounting_a_secret_grants_it_to_the_account_and_the_service_waits_for_th
     config = scene.synth()
     grants = resources(config, "google_secret_manager_secret_iam_member")
     assert sorted(grants) == ['grants["db-url/api-service"]', 'grants["jwt/api-service"]']
-    assert {g["member"] for g in grants.values()} == {"${google_service_account.api_service.member}"}
+    assert {g["member"] for g in grants.values()} == {"serviceAccount:${google_service_account.api_service.email}"}
     body = config["resource"]["google_cloud_run_v2_service"]["api_service"]
     assert body["depends_on"] == ["google_secret_manager_secret_iam_member.grants"]
     assert body["template"]["volumes"][1]["secret"]["items"] == [{"path": "key", "version": "latest"}]

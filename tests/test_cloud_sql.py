@@ -133,7 +133,7 @@ def test_grant_connect_is_cloudsql_client_limited_to_this_instance_once(config: 
     assert list(grants) == ["orders_api_cloudsql_client_orders_db"]
     grant = grants["orders_api_cloudsql_client_orders_db"]
     assert grant["role"] == "roles/cloudsql.client"
-    assert grant["member"] == "${google_service_account.orders_api.member}"
+    assert grant["member"] == "serviceAccount:${google_service_account.orders_api.email}"
     assert grant["project"] == "acme-prod"
     assert grant["condition"]["expression"] == (
         'resource.name == "projects/acme-prod/instances/orders-db" '

@@ -70,7 +70,7 @@ def secret_address(reference: str) -> str:
 
 
 def account_address(reference: str) -> str:
-    match = re.fullmatch(r"\$\{google_service_account\.(\w+)\.(email|member)\}", reference)
+    match = re.fullmatch(r"(?:serviceAccount:)?\$\{google_service_account\.(\w+)\.email\}", reference)
     assert match, reference
     return match.group(1)
 
@@ -341,7 +341,7 @@ def test_the_first_image_tag_is_one_variable_defaulting_to_env_latest(stacks: di
 
 
 def test_the_deployer_may_push_images_and_deploy_each_workload_and_nothing_wider(production: Config) -> None:
-    deployer = "${google_service_account.github_deployer.member}"
+    deployer = "serviceAccount:${google_service_account.github_deployer.email}"
     writer = resources(production, "google_artifact_registry_repository_iam_member")
     assert {name: {k: v for k, v in grant.items() if k != "//"} for name, grant in writer.items()} == {
         "services_writer_github_deployer": {

@@ -50,7 +50,11 @@ SECRETS = [
 
 
 def ref(account: str, attribute: str = "member") -> str:
-    return f"${{google_service_account.{account.replace('-', '_')}.{attribute}}}"
+    """A reference to an account's attribute; its IAM member is built on the email."""
+    reference = (
+        f"${{google_service_account.{account.replace('-', '_')}.{'email' if attribute == 'member' else attribute}}}"
+    )
+    return f"serviceAccount:{reference}" if attribute == "member" else reference
 
 
 def expected_project_roles(project: str) -> set[tuple[str, str, str]]:

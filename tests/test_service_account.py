@@ -37,7 +37,7 @@ def test_project_roles_are_rows_of_the_table_and_conditioned_ones_resources_of_t
     assert grants['grants["orders-api/roles/logging.logWriter"]'] == {
         "project": "acme-prod",
         "role": "roles/logging.logWriter",
-        "member": "${google_service_account.orders_api.member}",
+        "member": "serviceAccount:${google_service_account.orders_api.email}",
     }
     assert grants["orders_api_cloudsql_client_one"]["condition"] == {
         "title": "One",
@@ -68,7 +68,7 @@ def test_act_as_is_service_account_user_on_that_account_only(config: Config) -> 
         'grants["orders-api/ci-deployer"]': {
             "service_account_id": "${google_service_account.orders_api.name}",
             "role": "roles/iam.serviceAccountUser",
-            "member": "${google_service_account.ci_deployer.member}",
+            "member": "serviceAccount:${google_service_account.ci_deployer.email}",
         }
     }
 
@@ -79,7 +79,7 @@ def test_secret_grant_is_accessor_on_one_secret(config: Config) -> None:
     grant = grants['grants["api-key/orders-api"]']
     assert grant["secret_id"] == "${google_secret_manager_secret.api_key.secret_id}"
     assert grant["role"] == "roles/secretmanager.secretAccessor"
-    assert grant["member"] == "${google_service_account.orders_api.member}"
+    assert grant["member"] == "serviceAccount:${google_service_account.orders_api.email}"
 
 
 def test_a_table_is_one_resource_with_a_literal_map_of_its_rows(config: Config) -> None:
@@ -87,7 +87,7 @@ def test_a_table_is_one_resource_with_a_literal_map_of_its_rows(config: Config) 
     assert {k: v for k, v in table.items() if k != "//"} == {
         "for_each": {
             "api-key/orders-api": {
-                "member": "${google_service_account.orders_api.member}",
+                "member": "serviceAccount:${google_service_account.orders_api.email}",
                 "project": "acme-prod",
                 "secret_id": "${google_secret_manager_secret.api_key.secret_id}",
             }

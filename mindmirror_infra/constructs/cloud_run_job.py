@@ -134,8 +134,13 @@ class CloudRunJob(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2JobIamMember:
         """Lets ``account`` set this job's image and run it."""
-        references = (self.resource.project, self.resource.location, self.resource.name)
         member: CloudRunV2JobIamMember = workload.grant_on_workload(
-            self._grant_tables, GRANTS, self.name, references, role=DEPLOYER_ROLE, purpose="deployer", account=account
+            self._grant_tables,
+            GRANTS,
+            self.props.workload,
+            self.resource.name,
+            role=DEPLOYER_ROLE,
+            purpose="deployer",
+            account=account,
         )
         return member

@@ -273,9 +273,9 @@ class CloudRunService(Construct):
         return self.resource.uri
 
     @cached_property
-    def _references(self) -> tuple[str, str, str]:
-        """Project, location and name as references, read once for all grants (each read is a jsii round trip)."""
-        return self.resource.project, self.resource.location, self.resource.name
+    def _name_reference(self) -> str:
+        """The name as a reference, read once for all grants (each read is a jsii round trip)."""
+        return self.resource.name
 
     def grant_invoke(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         """Lets ``account`` call this service, and no other."""
@@ -293,6 +293,12 @@ class CloudRunService(Construct):
 
     def _grant(self, role: str, purpose: str, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         member: CloudRunV2ServiceIamMember = workload.grant_on_workload(
-            self._grant_tables, GRANTS, self.name, self._references, role=role, purpose=purpose, account=account
+            self._grant_tables,
+            GRANTS,
+            self.props.workload,
+            self._name_reference,
+            role=role,
+            purpose=purpose,
+            account=account,
         )
         return member

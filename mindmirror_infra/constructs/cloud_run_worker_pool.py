@@ -138,12 +138,11 @@ class CloudRunWorkerPool(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2WorkerPoolIamMember:
         """Lets ``account`` deploy new revisions of this pool."""
-        references = (self.resource.project, self.resource.location, self.resource.name)
         member: CloudRunV2WorkerPoolIamMember = workload.grant_on_workload(
             self._grant_tables,
             GRANTS,
-            self.name,
-            references,
+            self.props.workload,
+            self.resource.name,
             role=DEPLOYER_ROLE,
             purpose="deployer",
             account=account,

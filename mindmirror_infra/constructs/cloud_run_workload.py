@@ -160,8 +160,8 @@ def limits(props: WorkloadProps) -> dict[str, str]:
 def grant_on_workload(
     tables: GrantTables,
     kind: TableKind,
-    workload_name: str,
-    references: tuple[str, str, str],
+    props: WorkloadProps,
+    name_reference: str,
     *,
     role: str,
     purpose: str,
@@ -169,18 +169,23 @@ def grant_on_workload(
 ) -> Any:
     """``role`` for ``account`` on one service, job or pool: a row of its grant table.
 
-    The row is ``["<workload>/<role>/<account>"]`` of ``<IAM member type>.grants``.
-
-    ``kind`` is the table of the workload's IAM member type, ``references`` the
-    workload's project, location and name, so the grant follows the resource.
-    It was addressed ``<workload>_<purpose>_<account>`` as a resource of its own.
+    The row is ``["<workload>/<role>/<account>"]`` of ``<IAM member type>.grants``;
+    ``kind`` is the table of the workload's IAM member type, and
+    ``name_reference`` the workload's name as a reference, so the grant follows
+    the resource. It was addressed ``<workload>_<purpose>_<account>`` as a
+    resource of its own.
     """
-    project, location, name = references
     return tables.grant(
         kind,
-        row_key(workload_name, role, account.account_id),
-        {"project": project, "location": location, "name": name, "role": role, "member": account.member},
-        was=address_name(workload_name, purpose, account.account_id),
+        row_key(props.name, role, account.account_id),
+        {
+            "project": props.project_id,
+            "location": props.region,
+            "name": name_reference,
+            "role": role,
+            "member": account.member,
+        },
+        was=address_name(props.name, purpose, account.account_id),
     )
 
 

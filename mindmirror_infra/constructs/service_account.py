@@ -110,8 +110,8 @@ class ServiceAccount(Construct):
 
     @cached_property
     def member(self) -> str:
-        """The IAM member string, ``serviceAccount:<email>``."""
-        return self.resource.member
+        """The IAM member string, ``serviceAccount:<email>``, built on the email reference (one round trip fewer)."""
+        return f"serviceAccount:{self.email}"
 
     @cached_property
     def name_reference(self) -> str:
