@@ -130,11 +130,12 @@ def test_each_database_is_addressed_by_instance_and_name_and_never_dropped(confi
 
 def test_grant_connect_is_cloudsql_client_limited_to_this_instance_once(config: Config) -> None:
     grants = resources(config, "google_project_iam_member")
-    assert list(grants) == ["orders_api_cloudsql_client_orders_db"]
-    grant = grants["orders_api_cloudsql_client_orders_db"]
+    assert list(grants) == ['conditioned_grants["orders-api/roles/cloudsql.client/orders-db"]']
+    grant = grants['conditioned_grants["orders-api/roles/cloudsql.client/orders-db"]']
     assert grant["role"] == "roles/cloudsql.client"
     assert grant["member"] == "serviceAccount:${google_service_account.orders_api.email}"
     assert grant["project"] == "acme-prod"
+    assert grant["condition"]["title"] == "Only orders-db"
     assert grant["condition"]["expression"] == (
         'resource.name == "projects/acme-prod/instances/orders-db" '
         '&& resource.type == "sqladmin.googleapis.com/Instance"'

@@ -131,9 +131,9 @@ def test_github_provider_admits_only_the_catalog_repository(stacks: dict[str, Co
     assert provider["attribute_mapping"]["attribute.repository"] == "assertion.repository"
 
 
-@pytest.mark.parametrize("env", ENVS)
+@pytest.mark.parametrize(("env", "project"), [("production", "mindmirror-prod"), ("staging", "mindmirror-staging")])
 def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts_only(
-    stacks: dict[str, Config], env: str
+    stacks: dict[str, Config], env: str, project: str
 ) -> None:
     grants = resources(stacks[env], "google_service_account_iam_member")
     impersonation = grants.pop("github_deployer_workload_identity_user")
@@ -145,7 +145,12 @@ def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts
         "/attribute.repository/mindmirror/mindmirror",
     }
     assert sorted((g["service_account_id"], g["role"], g["member"]) for g in grants.values()) == sorted(
-        (ref(name, "name"), "roles/iam.serviceAccountUser", ref("github-deployer")) for name in [*SERVICES, *JOBS]
+        (
+            f"projects/{project}/serviceAccounts/{ref(name, 'email')}",
+            "roles/iam.serviceAccountUser",
+            ref("github-deployer"),
+        )
+        for name in [*SERVICES, *JOBS]
     )
 
 

@@ -31,15 +31,18 @@ def config() -> Config:
     return synth_in_stack(build)
 
 
-def test_project_roles_are_rows_of_the_table_and_conditioned_ones_resources_of_their_own(config: Config) -> None:
+def test_project_roles_are_rows_of_a_table_and_conditioned_ones_of_another(config: Config) -> None:
     grants = resources(config, "google_project_iam_member")
-    assert sorted(grants) == ['grants["orders-api/roles/logging.logWriter"]', "orders_api_cloudsql_client_one"]
+    assert sorted(grants) == [
+        'conditioned_grants["orders-api/roles/cloudsql.client/one"]',
+        'grants["orders-api/roles/logging.logWriter"]',
+    ]
     assert grants['grants["orders-api/roles/logging.logWriter"]'] == {
         "project": "acme-prod",
         "role": "roles/logging.logWriter",
         "member": "serviceAccount:${google_service_account.orders_api.email}",
     }
-    assert grants["orders_api_cloudsql_client_one"]["condition"] == {
+    assert grants['conditioned_grants["orders-api/roles/cloudsql.client/one"]']["condition"] == {
         "title": "One",
         "expression": 'resource.name == "x"',
     }
@@ -47,6 +50,10 @@ def test_project_roles_are_rows_of_the_table_and_conditioned_ones_resources_of_t
 
 def test_a_grant_moves_from_the_address_it_had_as_a_resource_of_its_own(config: Config) -> None:
     assert config["moved"] == [
+        {
+            "from": "google_project_iam_member.orders_api_cloudsql_client_one",
+            "to": 'google_project_iam_member.conditioned_grants["orders-api/roles/cloudsql.client/one"]',
+        },
         {
             "from": "google_project_iam_member.orders_api_logging_logWriter",
             "to": 'google_project_iam_member.grants["orders-api/roles/logging.logWriter"]',
@@ -66,7 +73,7 @@ def test_act_as_is_service_account_user_on_that_account_only(config: Config) -> 
     grants = resources(config, "google_service_account_iam_member")
     assert {name: {k: v for k, v in grant.items() if k != "//"} for name, grant in grants.items()} == {
         'grants["orders-api/ci-deployer"]': {
-            "service_account_id": "${google_service_account.orders_api.name}",
+            "service_account_id": "projects/acme-prod/serviceAccounts/${google_service_account.orders_api.email}",
             "role": "roles/iam.serviceAccountUser",
             "member": "serviceAccount:${google_service_account.ci_deployer.email}",
         }

@@ -191,4 +191,4 @@ def grant_on_workload(
 
 def workload_grants(member_type: Callable[..., TerraformResource], resource_type: str) -> TableKind:
     """The grant table of one Cloud Run IAM member type."""
-    return TableKind(member_type, resource_type, columns=("project", "location", "name", "role", "member"))
+    return TableKind(member_type, resource_type, fields=("project", "location", "name", "role", "member"))

@@ -29,7 +29,15 @@ from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.lazy import at_synthesis
 from mindmirror_infra.instances import instance_address
 
-TABLE_NAME = "grants"
+
+def each_value(field_name: str) -> str:
+    """The value of ``field_name`` in the row of the instance: ``${each.value.<field>}``."""
+    return f"${{each.value.{field_name}}}"
+
+
+def columns(*field_names: str) -> dict[str, str]:
+    """Attributes of the same names as row fields."""
+    return {name: each_value(name) for name in field_names}
 
 
 @dataclass(frozen=True)
@@ -39,14 +47,21 @@ class TableKind:
     Attributes:
         member_type: the IAM member resource class.
         resource_type: its OpenTofu type.
-        columns: attributes that differ between rows, read from ``each.value``.
-        fixed: attributes every row shares. Default: none.
+        fields: what each row holds.
+        attributes: the resource's attributes, the same for every row or read
+            from the row with ``each_value``. Default: one attribute per field,
+            of the same name (``columns(*fields)``).
+        name: the table's resource name. Default ``grants``.
     """
 
     member_type: Callable[..., TerraformResource]
     resource_type: str
-    columns: tuple[str, ...]
-    fixed: Mapping[str, str] = field(default_factory=dict)
+    fields: tuple[str, ...]
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    name: str = "grants"
+
+    def resource_attributes(self) -> Mapping[str, Any]:
+        return self.attributes or columns(*self.fields)
 
 
 def row_key(*parts: str) -> str:
@@ -55,17 +70,16 @@ def row_key(*parts: str) -> str:
 
 
 class GrantTable:
-    """The grants of one kind in one stack, addressed ``<type>.grants["<key>"]``."""
+    """The grants of one kind in one stack, addressed ``<type>.<name>["<key>"]``."""
 
     def __init__(self, stack: TerraformStack, kind: TableKind, moves: dict[str, str]) -> None:
         self.kind = kind
         self._rows: dict[str, dict[str, str]] = {}
         self._moves = moves
         rows = TerraformIterator.from_map(Token.as_any_map(at_synthesis(self._sorted_rows)))
-        columns = {column: f"${{each.value.{column}}}" for column in kind.columns}
         self.resource = pin(
-            kind.member_type(stack, f"{kind.resource_type}-grants", for_each=rows, **kind.fixed, **columns),
-            TABLE_NAME,
+            kind.member_type(stack, f"{kind.resource_type}-{kind.name}", for_each=rows, **kind.resource_attributes()),
+            kind.name,
         )
 
     def grant(self, key: str, row: Mapping[str, str], was: str) -> TerraformResource:
@@ -73,11 +87,13 @@ class GrantTable:
 
         ``was`` is the name the grant had as a resource of its own.
         """
-        if sorted(row) != sorted(self.kind.columns):
-            raise ValueError(f"a {self.kind.resource_type} row has {sorted(self.kind.columns)}, not {sorted(row)}")
+        if sorted(row) != sorted(self.kind.fields):
+            raise ValueError(f"a {self.kind.resource_type} row has {sorted(self.kind.fields)}, not {sorted(row)}")
         if key not in self._rows:
             self._rows[key] = dict(row)
-            self._moves[f"{self.kind.resource_type}.{was}"] = instance_address(self.kind.resource_type, TABLE_NAME, key)
+            self._moves[f"{self.kind.resource_type}.{was}"] = instance_address(
+                self.kind.resource_type, self.kind.name, key
+            )
         return self.resource
 
     def _sorted_rows(self) -> dict[str, dict[str, str]]:
@@ -91,7 +107,7 @@ class GrantTables:
 
     def __init__(self, stack: TerraformStack) -> None:
         self._stack = stack
-        self._tables: dict[str, GrantTable] = {}
+        self._tables: dict[tuple[str, str], GrantTable] = {}
         self._moves: dict[str, str] = {}
         # Written only once there is a move, so a stack without grants has no moved list.
         self._moves_written = False
@@ -107,9 +123,9 @@ class GrantTables:
 
     def grant(self, kind: TableKind, key: str, row: Mapping[str, str], was: str) -> Any:
         """Adds a row to the table of ``kind``; returns the table's resource (see ``GrantTable.grant``)."""
-        table = self._tables.get(kind.resource_type)
+        table = self._tables.get((kind.resource_type, kind.name))
         if table is None:
-            table = self._tables[kind.resource_type] = GrantTable(self._stack, kind, self._moves)
+            table = self._tables[(kind.resource_type, kind.name)] = GrantTable(self._stack, kind, self._moves)
         if not self._moves_written:
             self._stack.add_override("moved", at_synthesis(self._moved_blocks))
             self._moves_written = True

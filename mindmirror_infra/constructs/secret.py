@@ -16,15 +16,15 @@ from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import address_name, pin
-from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
+from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, columns, row_key
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 READERS = TableKind(
     SecretManagerSecretIamMember,
     "google_secret_manager_secret_iam_member",
-    columns=("project", "secret_id", "member"),
-    fixed={"role": ACCESSOR_ROLE},
+    fields=("project", "secret_id", "member"),
+    attributes={**columns("project", "secret_id", "member"), "role": ACCESSOR_ROLE},
 )
 
 

@@ -12,16 +12,26 @@ from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import address_name, pin
-from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
+from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, columns, each_value, row_key
 from mindmirror_infra.errors import InvalidConfig
 
 ACT_AS_ROLE = "roles/iam.serviceAccountUser"
-PROJECT_ROLES = TableKind(ProjectIamMember, "google_project_iam_member", columns=("project", "role", "member"))
+PROJECT_ROLES = TableKind(ProjectIamMember, "google_project_iam_member", fields=("project", "role", "member"))
+CONDITIONED_PROJECT_ROLES = TableKind(
+    ProjectIamMember,
+    "google_project_iam_member",
+    fields=("project", "role", "member", "title", "expression"),
+    attributes={
+        **columns("project", "role", "member"),
+        "condition": ProjectIamMemberCondition(title=each_value("title"), expression=each_value("expression")),
+    },
+    name="conditioned_grants",
+)
 ACCOUNT_USERS = TableKind(
     ServiceAccountIamMember,
     "google_service_account_iam_member",
-    columns=("service_account_id", "member"),
-    fixed={"role": ACT_AS_ROLE},
+    fields=("service_account_id", "member"),
+    attributes={**columns("service_account_id", "member"), "role": ACT_AS_ROLE},
 )
 # Basic roles reach every service of the project.
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
@@ -95,7 +105,6 @@ class ServiceAccount(Construct):
             props.account_id,
         )
         self._grant_tables = GrantTables.of(scope)
-        self._conditioned_roles: dict[tuple[str, str], ProjectIamMember] = {}
 
     @property
     def account_id(self) -> str:
@@ -115,16 +124,16 @@ class ServiceAccount(Construct):
 
     @cached_property
     def name_reference(self) -> str:
-        """A reference to the account's full name, ``projects/<project>/serviceAccounts/<email>``."""
-        return self.resource.name
+        """The account's full name, ``projects/<project>/serviceAccounts/<email>``, built on the email reference."""
+        return f"projects/{self.props.project_id}/serviceAccounts/{self.email}"
 
     def grant_project_role(self, role: str, condition: IamCondition | None = None) -> ProjectIamMember:
         """Grants ``role`` on the project to this account, optionally narrowed by ``condition``; returns the grant.
 
         Without a condition, the grant is a row ``["<account>/<role>"]`` of the
-        stack's table ``google_project_iam_member.grants``. With one, it is a
-        resource of its own, ``google_project_iam_member.<account>_<role>_<condition key>``.
-        Granting twice changes nothing. Basic roles and roles that belong on a
+        stack's table ``google_project_iam_member.grants``; with one, a row
+        ``["<account>/<role>/<condition key>"]`` of ``google_project_iam_member.conditioned_grants``,
+        whose rows each carry their condition. Granting twice changes nothing. Basic roles and roles that belong on a
         single resource (secret access, object access, acting as an account) are refused.
         """
         where = f"{self.account_id}.project_roles"
@@ -143,23 +152,18 @@ class ServiceAccount(Construct):
                 was=address_name(self.account_id, short_role),
             )
             return grant
-        key = (role, condition.key)
-        conditioned = self._conditioned_roles.get(key)
-        if conditioned is None:
-            conditioned = pin(
-                ProjectIamMember(
-                    self,
-                    f"project-{short_role}-{condition.key}",
-                    project=self.props.project_id,
-                    role=role,
-                    member=self.member,
-                    condition=ProjectIamMemberCondition(title=condition.title, expression=condition.expression),
-                ),
-                self.account_id,
-                short_role,
-                condition.key,
-            )
-            self._conditioned_roles[key] = conditioned
+        conditioned: ProjectIamMember = self._grant_tables.grant(
+            CONDITIONED_PROJECT_ROLES,
+            row_key(self.account_id, role, condition.key),
+            {
+                "project": self.props.project_id,
+                "role": role,
+                "member": self.member,
+                "title": condition.title,
+                "expression": condition.expression,
+            },
+            was=address_name(self.account_id, short_role, condition.key),
+        )
         return conditioned
 
     def grant_act_as(self, user: ServiceAccount) -> ServiceAccountIamMember:
