@@ -1,7 +1,8 @@
 """Synthesis benchmark: every figure as a ratio to a floor measured in the same run.
 
 The floor is a Python process that imports the Google provider bindings the
-stacks use and synthesizes an empty stack: the cost no synthesis can avoid.
+stacks use and synthesizes an empty stack: the cost no synthesis can avoid. It
+runs with ``python -O``, as synthesis workers do.
 Each measurement is a fresh process tree, run several times; the table gives
 the minimum and the median. Runs go round by round (every measurement once,
 then again), so a change in the machine's load reaches all of them alike.
@@ -96,7 +97,7 @@ def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"
         plan = [
-            Measurement("floor: import bindings + empty stack", [PYTHON, "-c", FLOOR_PROGRAM, *bindings]),
+            Measurement("floor: import bindings + empty stack", [PYTHON, "-O", "-c", FLOOR_PROGRAM, *bindings]),
             Measurement("mminfra synth (embedded, 2 envs)", synth_command(out)),
             *(
                 Measurement(f"synth {n} services (2 envs)", synth_command(out, f"bench.catalogs:services_{n}"))
