@@ -24,7 +24,6 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.grant_tables import GrantTables
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
 # CI points the job at the image it just built (`gcloud run jobs update
@@ -32,7 +31,6 @@ from mindmirror_infra.constructs.service_account import ServiceAccount
 # run.jobs.run and run.executions.get). roles/run.jobsExecutor runs a job but
 # cannot change its image; roles/run.developer is the narrowest predefined
 # role with both, granted on this job only.
-DEPLOYER_ROLE = "roles/run.developer"
 GRANTS = workload.workload_grants(CloudRunV2JobIamMember, "google_cloud_run_v2_job_iam_member")
 
 # D8 for jobs: CI sets the image; the next apply keeps it and shows no diff for
@@ -83,7 +81,7 @@ class CloudRunJob(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grant_tables = GrantTables.of(scope)
+        self._grants = workload.WorkloadGrants(scope, GRANTS, props.workload)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -134,13 +132,5 @@ class CloudRunJob(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2JobIamMember:
         """Lets ``account`` set this job's image and run it."""
-        member: CloudRunV2JobIamMember = workload.grant_on_workload(
-            self._grant_tables,
-            GRANTS,
-            self.props.workload,
-            self.resource.name,
-            role=DEPLOYER_ROLE,
-            purpose="deployer",
-            account=account,
-        )
+        member: CloudRunV2JobIamMember = self._grants.grant_deploy(self.resource.name, account)
         return member

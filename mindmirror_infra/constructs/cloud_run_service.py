@@ -31,7 +31,6 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.grant_tables import GrantTables
 from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
 
@@ -40,7 +39,6 @@ INVOKER_ROLE = "roles/run.invoker"
 # service; roles/run.developer is the narrowest predefined role holding both.
 # Granted on the one service, it cannot touch other services, change IAM
 # policies (run.admin) or act as an account it is not also allowed to use.
-DEPLOYER_ROLE = "roles/run.developer"
 GRANTS = workload.workload_grants(CloudRunV2ServiceIamMember, "google_cloud_run_v2_service_iam_member")
 
 INGRESS = ("INGRESS_TRAFFIC_ALL", "INGRESS_TRAFFIC_INTERNAL_ONLY", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
@@ -191,7 +189,7 @@ class CloudRunService(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grant_tables = GrantTables.of(scope)
+        self._grants = workload.WorkloadGrants(scope, GRANTS, props.workload)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -285,20 +283,10 @@ class CloudRunService(Construct):
                 account.account_id,
                 "a public service has no invoker check; expected no invokers",
             )
-        return self._grant(INVOKER_ROLE, "invoker", account)
+        member: CloudRunV2ServiceIamMember = self._grants.grant(self._name_reference, INVOKER_ROLE, "invoker", account)
+        return member
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         """Lets ``account`` deploy new revisions of this service (``gcloud run deploy``)."""
-        return self._grant(DEPLOYER_ROLE, "deployer", account)
-
-    def _grant(self, role: str, purpose: str, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
-        member: CloudRunV2ServiceIamMember = workload.grant_on_workload(
-            self._grant_tables,
-            GRANTS,
-            self.props.workload,
-            self._name_reference,
-            role=role,
-            purpose=purpose,
-            account=account,
-        )
+        member: CloudRunV2ServiceIamMember = self._grants.grant_deploy(self._name_reference, account)
         return member

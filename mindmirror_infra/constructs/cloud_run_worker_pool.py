@@ -35,13 +35,11 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.grant_tables import GrantTables
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
 # `gcloud run worker-pools deploy` needs run.workerpools.get and .update on the
 # pool; roles/run.developer is the narrowest predefined role holding both,
 # granted on this pool only.
-DEPLOYER_ROLE = "roles/run.developer"
 GRANTS = workload.workload_grants(CloudRunV2WorkerPoolIamMember, "google_cloud_run_v2_worker_pool_iam_member")
 
 # D8, as for services (see cloud_run_service.IGNORED_AFTER_DEPLOY): CI deploys
@@ -93,7 +91,7 @@ class CloudRunWorkerPool(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grant_tables = GrantTables.of(scope)
+        self._grants = workload.WorkloadGrants(scope, GRANTS, props.workload)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -138,13 +136,5 @@ class CloudRunWorkerPool(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2WorkerPoolIamMember:
         """Lets ``account`` deploy new revisions of this pool."""
-        member: CloudRunV2WorkerPoolIamMember = workload.grant_on_workload(
-            self._grant_tables,
-            GRANTS,
-            self.props.workload,
-            self.resource.name,
-            role=DEPLOYER_ROLE,
-            purpose="deployer",
-            account=account,
-        )
+        member: CloudRunV2WorkerPoolIamMember = self._grants.grant_deploy(self.resource.name, account)
         return member

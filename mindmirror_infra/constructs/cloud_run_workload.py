@@ -14,6 +14,7 @@ from typing import Any
 
 from cdktn import TerraformResource
 from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.cloud_run_sizes import check_size
@@ -28,6 +29,8 @@ from mindmirror_infra.errors import InvalidConfig
 PRIVATE_EGRESS = "PRIVATE_RANGES_ONLY"
 # Mounts read the newest enabled version, so a rotated secret reaches new instances.
 SECRET_VERSION = "latest"
+# Deploy new revisions (gcloud run deploy) or set a job's image and run it; nothing wider.
+DEPLOYER_ROLE = "roles/run.developer"
 
 
 @dataclass(frozen=True)
@@ -157,36 +160,36 @@ def limits(props: WorkloadProps) -> dict[str, str]:
     return {"cpu": props.cpu, "memory": props.memory}
 
 
-def grant_on_workload(
-    tables: GrantTables,
-    kind: TableKind,
-    props: WorkloadProps,
-    name_reference: str,
-    *,
-    role: str,
-    purpose: str,
-    account: ServiceAccount,
-) -> Any:
-    """``role`` for ``account`` on one service, job or pool: a row of its grant table.
+class WorkloadGrants:
+    """Grants on one service, job or pool, as rows of the stack's table of its IAM member type (``kind``).
 
-    The row is ``["<workload>/<role>/<account>"]`` of ``<IAM member type>.grants``;
-    ``kind`` is the table of the workload's IAM member type, and
-    ``name_reference`` the workload's name as a reference, so the grant follows
-    the resource. It was addressed ``<workload>_<purpose>_<account>`` as a
-    resource of its own.
+    Rows are keyed ``<workload>/<role>/<account>`` and name the workload by a
+    reference to its name, so the grant follows the resource. A grant was
+    addressed ``<workload>_<purpose>_<account>`` as a resource of its own.
     """
-    return tables.grant(
-        kind,
-        row_key(props.name, role, account.account_id),
-        {
-            "project": props.project_id,
-            "location": props.region,
-            "name": name_reference,
-            "role": role,
-            "member": account.member,
-        },
-        was=address_name(props.name, purpose, account.account_id),
-    )
+
+    def __init__(self, scope: Construct, kind: TableKind, props: WorkloadProps) -> None:
+        self._tables = GrantTables.of(scope)
+        self._kind = kind
+        self._props = props
+
+    def grant(self, name_reference: str, role: str, purpose: str, account: ServiceAccount) -> Any:
+        return self._tables.grant(
+            self._kind,
+            row_key(self._props.name, role, account.account_id),
+            {
+                "project": self._props.project_id,
+                "location": self._props.region,
+                "name": name_reference,
+                "role": role,
+                "member": account.member,
+            },
+            was=address_name(self._props.name, purpose, account.account_id),
+        )
+
+    def grant_deploy(self, name_reference: str, account: ServiceAccount) -> Any:
+        """``run.developer``: deploy new revisions, or set a job's image and run it; nothing else."""
+        return self.grant(name_reference, DEPLOYER_ROLE, "deployer", account)
 
 
 def workload_grants(member_type: Callable[..., TerraformResource], resource_type: str) -> TableKind:

@@ -65,7 +65,7 @@ class TableKind:
 
 
 def row_key(*parts: str) -> str:
-    """The key of a row: who and what, ``/`` between them (``jwt-secret/agent-service``)."""
+    """The key of a row: its parts, ``/`` between them (``jwt-secret/agent-service``)."""
     return "/".join(parts)
 
 
