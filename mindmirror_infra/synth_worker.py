@@ -32,22 +32,21 @@ def main(folder: Path, env_name: str) -> int:
 
 
 def precompile() -> list[Path]:
-    """Writes the optimized bytecode of every installed module a worker loads, where it is out of date.
+    """Writes the optimized bytecode of every module a worker loads from the environment or this package.
 
-    Returns the sources of those modules.
-
-    Python writes it on a worker's first run, unless PYTHONDONTWRITEBYTECODE is
-    set: then every worker would compile the provider bindings again (1.6 s).
+    Returns their sources. Python writes it on a worker's first run, unless
+    PYTHONDONTWRITEBYTECODE is set: then every worker would compile them again
+    (1.7 s, most of it the provider bindings). Only what is out of date is written.
     """
     import mindmirror_infra.app  # noqa: F401  (loads what a worker loads)
 
-    installed = Path(sysconfig.get_paths()["purelib"])
+    roots = (Path(sysconfig.get_paths()["purelib"]), Path(__file__).resolve().parent)
     files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
     sources = [Path(file) for file in files if file and file.endswith(".py")]
-    installed_sources = sorted(source for source in sources if source.is_relative_to(installed))
-    for source in installed_sources:
+    loaded = sorted(source for source in sources if any(source.is_relative_to(root) for root in roots))
+    for source in loaded:
         compileall.compile_file(source, quiet=1, optimize=1)
-    return installed_sources
+    return loaded
 
 
 if __name__ == "__main__":

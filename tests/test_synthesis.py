@@ -78,5 +78,6 @@ def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> No
     sources = precompile()
     assert any(source.match("cdktn_provider_google/service_account/__init__.py") for source in sources)
     assert any(source.match("cdktn/__init__.py") for source in sources)
+    assert any(source.match("mindmirror_infra/stacks/environment_stack.py") for source in sources)
     missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s), optimization=1)).exists()]
     assert missing == []
