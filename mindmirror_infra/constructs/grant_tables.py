@@ -109,8 +109,6 @@ class GrantTables:
         self._stack = stack
         self._tables: dict[tuple[str, str], GrantTable] = {}
         self._moves: dict[str, str] = {}
-        # Written only once there is a move, so a stack without grants has no moved list.
-        self._moves_written = False
 
     @classmethod
     def of(cls, scope: Construct) -> GrantTables:
@@ -123,12 +121,12 @@ class GrantTables:
 
     def grant(self, kind: TableKind, key: str, row: Mapping[str, str], was: str) -> Any:
         """Adds a row to the table of ``kind``; returns the table's resource (see ``GrantTable.grant``)."""
+        if not self._tables:
+            # With the first table, so a stack without grants has no moved list.
+            self._stack.add_override("moved", at_synthesis(self._moved_blocks))
         table = self._tables.get((kind.resource_type, kind.name))
         if table is None:
             table = self._tables[(kind.resource_type, kind.name)] = GrantTable(self._stack, kind, self._moves)
-        if not self._moves_written:
-            self._stack.add_override("moved", at_synthesis(self._moved_blocks))
-            self._moves_written = True
         return table.grant(key, row, was)
 
     def _moved_blocks(self) -> list[dict[str, str]]:
