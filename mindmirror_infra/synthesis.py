@@ -42,8 +42,10 @@ WORKER_REFUSED = 2
 
 
 def default_jobs() -> int:
-    """As many environments side by side as there are CPUs."""
-    return len(os.sched_getaffinity(0))
+    """As many environments side by side as the CPUs this process may use."""
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), jobs: int | None = None) -> list[Path]:
@@ -79,26 +81,8 @@ def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), j
 
 
 def _synthesize_in_workers(catalog: Catalog, staging: Path, names: Sequence[str], jobs: int) -> None:
-    """One worker per environment, ``jobs`` at a time, each into its own folder.
-
-    Then one manifest for all the stacks, as a single app writes it.
-    """
-    waiting = list(names)
-    running: list[tuple[str, subprocess.Popen[bytes]]] = []
-    failures: list[Exception] = []
-    while waiting or running:
-        while waiting and len(running) < jobs:
-            name = waiting.pop(0)
-            running.append((name, _start_worker(catalog, _work_folder(staging, name), name)))
-        name, worker = running.pop(0)
-        work = _work_folder(staging, name)
-        if worker.wait() == WORKER_REFUSED:
-            failures.append(pickle.loads((work / REFUSED_FILE).read_bytes()))
-        elif worker.returncode != 0:
-            log = (work / LOG_FILE).read_text()
-            failures.append(RuntimeError(f"synthesis of {name} failed (exit {worker.returncode}):\n{log}"))
-    if failures:
-        raise failures[0]
+    """One worker per environment, each into its own folder; then one manifest, as a single app writes it."""
+    _run_workers(catalog, staging, names, jobs)
     stacks: dict[str, object] = {}
     version = ""
     for name in names:
@@ -130,6 +114,31 @@ def _reduce_mapping_proxy(mapping: Any) -> tuple[Callable[..., Any], tuple[Any, 
 def read_only(mapping: dict[str, object]) -> MappingProxyType[str, object]:
     """Rebuilds a catalog's read-only mapping as the worker unpickles it (pickle cannot name the type)."""
     return MappingProxyType(mapping)
+
+
+def _run_workers(catalog: Catalog, staging: Path, names: Sequence[str], jobs: int) -> None:
+    """Runs the workers, ``jobs`` at a time; raises the first failure, in the order of ``names``.
+
+    Whatever ends this early (a failure, an interrupt) stops the workers still running.
+    """
+    waiting = list(names)
+    running: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                name = waiting.pop(0)
+                running.append((name, _start_worker(catalog, _work_folder(staging, name), name)))
+            name, worker = running.pop(0)
+            work = _work_folder(staging, name)
+            if worker.wait() == WORKER_REFUSED:
+                raise pickle.loads((work / REFUSED_FILE).read_bytes())
+            if worker.returncode != 0:
+                log = (work / LOG_FILE).read_text()
+                raise RuntimeError(f"synthesis of {name} failed (exit {worker.returncode}):\n{log}")
+    finally:
+        for _, worker in running:
+            worker.kill()
+            worker.wait()
 
 
 def _work_folder(staging: Path, env_name: str) -> Path:

@@ -81,3 +81,40 @@ def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> No
     assert any(source.match("mindmirror_infra/stacks/environment_stack.py") for source in sources)
     missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s), optimization=1)).exists()]
     assert missing == []
+
+
+class FakeWorker:
+    """A worker process that ends with ``returncode`` when waited on, and records being killed."""
+
+    def __init__(self, returncode: int) -> None:
+        self.returncode = returncode
+        self.killed = False
+
+    def wait(self) -> int:
+        return self.returncode
+
+    def kill(self) -> None:
+        self.killed = True
+
+
+def test_the_first_failure_stops_the_workers_still_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workers = {"production": FakeWorker(1), "staging": FakeWorker(0), "qa": FakeWorker(0)}
+
+    def start(catalog: object, work: Path, env_name: str) -> FakeWorker:
+        work.mkdir()
+        (work / synthesis.LOG_FILE).write_text(f"{env_name} printed this")
+        return workers[env_name]
+
+    monkeypatch.setattr(synthesis, "_start_worker", start)
+    with pytest.raises(RuntimeError, match=r"synthesis of production failed \(exit 1\):\nproduction printed this"):
+        synthesis._run_workers(mindmirror(), tmp_path, ["production", "staging", "qa"], jobs=2)
+    assert workers["staging"].killed
+    assert not (tmp_path / ".worker-qa").exists(), "a worker waiting for a CPU is never started"
+
+
+def test_jobs_default_to_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synthesis.os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    assert synthesis.default_jobs() == 3
+    monkeypatch.delattr(synthesis.os, "sched_getaffinity")
+    monkeypatch.setattr(synthesis.os, "cpu_count", lambda: 4)
+    assert synthesis.default_jobs() == 4
