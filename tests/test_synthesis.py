@@ -8,6 +8,7 @@ the session's ``mminfra synth`` (tests/test_cli.py, against the in-process one).
 from __future__ import annotations
 
 import importlib.util
+import os
 import pickle
 import shutil
 from dataclasses import replace
@@ -113,8 +114,8 @@ def test_the_first_failure_stops_the_workers_still_running(tmp_path: Path, monke
 
 
 def test_jobs_default_to_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(synthesis.os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
     assert synthesis.default_jobs() == 3
-    monkeypatch.delattr(synthesis.os, "sched_getaffinity")
-    monkeypatch.setattr(synthesis.os, "cpu_count", lambda: 4)
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert synthesis.default_jobs() == 4
