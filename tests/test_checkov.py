@@ -104,6 +104,55 @@ def test_addresses_come_from_the_line_checkov_reports(prepared: checkov.Prepared
     assert not report.ok
 
 
+TABLE = {
+    "resource": {
+        "google_project_iam_member": {
+            "grants": {
+                "for_each": {
+                    "api/roles/logging.logWriter": {
+                        "member": "serviceAccount:api@p",
+                        "role": "roles/logging.logWriter",
+                    },
+                    "ci/roles/owner": {"member": "serviceAccount:ci@p", "role": "roles/owner"},
+                },
+                "member": "${each.value.member}",
+                "project": "p",
+                "role": "${each.value.role}",
+            }
+        }
+    }
+}
+
+
+def test_each_instance_of_a_table_is_a_resource_checkov_reports_by_its_instance_address(tmp_path: Path) -> None:
+    stack = tmp_path / "out" / "stacks" / "production" / "cdk.tf.json"
+    stack.parent.mkdir(parents=True)
+    stack.write_text(json.dumps(TABLE))
+    prepared = checkov.prepare(tmp_path / "out", tmp_path / "scan")
+    copy = json.loads((prepared.root / "production" / "cdk.tf.json").read_text())
+    assert copy["resource"]["google_project_iam_member"] == {
+        "grants__0": {"member": "serviceAccount:a@p", "project": "p", "role": "roles/logging.logWriter"},
+        "grants__1": {"member": "serviceAccount:ci@p", "project": "p", "role": "roles/owner"},
+    }
+    owner_line = max(prepared.addresses["production"])
+    output = {
+        "summary": {"passed": 0, "failed": 1, "parsing_errors": 0},
+        "results": {
+            "failed_checks": [
+                {
+                    "check_id": "CKV_GCP_117",
+                    "check_name": "basic roles",
+                    "file_path": "/production/cdk.tf.json",
+                    "file_line_range": [owner_line, owner_line + 4],
+                    "resource": "google_project_iam_member.grants__1",
+                }
+            ]
+        },
+    }
+    (report,) = checkov.reports(output, prepared, {})
+    assert [f.address for f in report.failed] == ['google_project_iam_member.grants["ci/roles/owner"]']
+
+
 def test_a_parsing_error_is_a_failure_even_with_nothing_failed(prepared: checkov.Prepared) -> None:
     # What checkov prints, with exit code 0, for a stack it cannot parse.
     output = {"results": {"failed_checks": []}, "summary": {"passed": 0, "failed": 0, "parsing_errors": 1}}
