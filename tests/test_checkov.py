@@ -110,7 +110,7 @@ TABLE = {
             "grants": {
                 "for_each": {
                     "api/roles/logging.logWriter": {
-                        "member": "serviceAccount:api@p",
+                        "member": "serviceAccount:a@p",
                         "role": "roles/logging.logWriter",
                     },
                     "ci/roles/owner": {"member": "serviceAccount:ci@p", "role": "roles/owner"},
