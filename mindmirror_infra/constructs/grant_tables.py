@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
-from cdktn import TerraformIterator, TerraformResource, TerraformStack, Token
+from cdktn import TerraformElement, TerraformIterator, TerraformResource, TerraformStack, Token
 from constructs import Construct
 
 from mindmirror_infra.constructs.addresses import pin
@@ -83,17 +83,22 @@ class GrantTable:
         )
 
     def grant(self, key: str, row: Mapping[str, str], was: str) -> TerraformResource:
-        """Adds ``row`` under ``key`` (a second grant under a key changes nothing); returns the table's resource.
+        """Adds ``row`` under ``key`` and returns the table's resource; granting the same again changes nothing.
 
-        ``was`` is the name the grant had as a resource of its own.
+        ``was`` is the name the grant had as a resource of its own. A different
+        row, or a different old name, under a key already granted is refused:
+        one of the two grants would be lost.
         """
-        if sorted(row) != sorted(self.kind.fields):
-            raise ValueError(f"a {self.kind.resource_type} row has {sorted(self.kind.fields)}, not {sorted(row)}")
-        if key not in self._rows:
+        kind = self.kind
+        if sorted(row) != sorted(kind.fields):
+            raise ValueError(f"a {kind.resource_type} row has {sorted(kind.fields)}, not {sorted(row)}")
+        source = f"{kind.resource_type}.{was}"
+        granted = self._rows.get(key)
+        if granted is None:
             self._rows[key] = dict(row)
-            self._moves[f"{self.kind.resource_type}.{was}"] = instance_address(
-                self.kind.resource_type, self.kind.name, key
-            )
+            self._moves[source] = instance_address(kind.resource_type, kind.name, key)
+        elif granted != dict(row) or self._moves.get(source) != instance_address(kind.resource_type, kind.name, key):
+            raise ValueError(f"{kind.resource_type}.{kind.name}[{key!r}] is granted already, differently")
         return self.resource
 
     def _sorted_rows(self) -> dict[str, dict[str, str]]:
@@ -123,11 +128,23 @@ class GrantTables:
         """Adds a row to the table of ``kind``; returns the table's resource (see ``GrantTable.grant``)."""
         if not self._tables:
             # With the first table, so a stack without grants has no moved list.
-            self._stack.add_override("moved", at_synthesis(self._moved_blocks))
+            MovedBlocks(self._stack, "grant-table-moves", self._moves)
         table = self._tables.get((kind.resource_type, kind.name))
         if table is None:
             table = self._tables[(kind.resource_type, kind.name)] = GrantTable(self._stack, kind, self._moves)
         return table.grant(key, row, was)
 
-    def _moved_blocks(self) -> list[dict[str, str]]:
-        return [{"from": source, "to": target} for source, target in sorted(self._moves.items())]
+
+class MovedBlocks(TerraformElement):
+    """``moved`` blocks, ``from -> to``, written when the stack is synthesized.
+
+    cdktn merges them with the ``moved`` blocks it writes itself (``move_from_id``),
+    which an override of the stack's ``moved`` list would replace.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, moves: Mapping[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        self._moves = moves
+
+    def to_terraform(self) -> Any:
+        return {"moved": [{"from": source, "to": target} for source, target in sorted(self._moves.items())]}
