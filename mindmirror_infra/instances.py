@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 EACH = re.compile(r"\$\{each\.(key|value)((?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
+# Any other use of ``each`` inside an expression, left over once those are filled in.
+ANY_EACH = re.compile(r"\$\{[^}]*\beach\.")
 
 
 class UnreadableForEach(ValueError):
-    """A ``for_each`` that is not a literal map: no check could see its instances."""
+    """A ``for_each`` whose instances cannot be read: not a literal map, or an ``each`` reference no row answers."""
 
 
 def instance_address(resource_type: str, name: str, key: str | None) -> str:
@@ -23,16 +25,24 @@ def instance_address(resource_type: str, name: str, key: str | None) -> str:
 
 
 def instances(resource_type: str, name: str, body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(address, body)`` of each instance, with ``each.key`` and ``each.value`` filled in."""
+    """``(address, body)`` of each instance, with ``each.key`` and ``each.value`` filled in.
+
+    Raises ``UnreadableForEach`` when ``for_each`` is not a literal map, or an
+    ``each`` reference is not one an instance can answer (a field its row lacks,
+    or a form other than ``each.key``, ``each.value`` and ``each.value.<field>``).
+    """
     for_each = body.get("for_each")
     if for_each is None:
         yield instance_address(resource_type, name, None), body
         return
     if not isinstance(for_each, dict):
-        raise UnreadableForEach(f"{resource_type}.{name}: for_each {for_each!r} is not a literal map")
+        raise UnreadableForEach(f"for_each {for_each!r} is not a literal map")
     rest = {k: v for k, v in body.items() if k != "for_each"}
     for key, value in for_each.items():
-        yield instance_address(resource_type, name, key), _filled(rest, key, value)
+        try:
+            yield instance_address(resource_type, name, key), _filled(rest, key, value)
+        except LookupError as missing:
+            raise UnreadableForEach(f"row {key!r}: {missing.args[0]}") from None
 
 
 def _filled(value: Any, key: str, each_value: Any) -> Any:
@@ -43,16 +53,18 @@ def _filled(value: Any, key: str, each_value: Any) -> Any:
     if not isinstance(value, str):
         return value
     whole = EACH.fullmatch(value)
-    if whole:
-        return _each(whole, key, each_value)
-    return EACH.sub(lambda match: str(_each(match, key, each_value)), value)
+    filled = _each(whole, key, each_value) if whole else EACH.sub(lambda m: str(_each(m, key, each_value)), value)
+    if isinstance(filled, str) and ANY_EACH.search(filled):
+        raise LookupError(f"{value!r} is not each.key, each.value or each.value.<field>")
+    return filled
 
 
 def _each(match: re.Match[str], key: str, each_value: Any) -> Any:
-    """The value of one ``each.*`` reference; one this instance cannot answer stays as it is written."""
     if match.group(1) == "key":
         return key
     attribute = match.group(2).removeprefix(".")
     if not attribute:
         return each_value
-    return each_value[attribute] if isinstance(each_value, dict) and attribute in each_value else match.group(0)
+    if not isinstance(each_value, dict) or attribute not in each_value:
+        raise LookupError(f"{match.group(0)} is not in the row")
+    return each_value[attribute]

@@ -401,13 +401,18 @@ def references_resolve(config: Config) -> Iterator[tuple[str, str]]:
                 yield f"{section}[{index}]", f"to {body.get('to')}, which the stack does not declare"
 
 
-@invariant("readable-for-each", "every for_each is a literal map, so reviews and these checks see each instance")
+@invariant(
+    "readable-for-each",
+    "every for_each is a literal map whose rows answer each reference to them, so every instance can be read",
+)
 def readable_for_each(config: Config) -> Iterator[tuple[str, str]]:
     for kind, items in sorted(config.get("resource", {}).items()):
         for name, body in sorted(items.items()):
-            for_each = body.get("for_each")
-            if for_each is not None and not isinstance(for_each, dict):
-                yield f"{kind}.{name}", f"for_each is {for_each!r}; expected a literal map of the instances"
+            try:
+                for _ in instances(kind, name, body):
+                    pass
+            except UnreadableForEach as unreadable:
+                yield f"{kind}.{name}", f"{unreadable}; expected a literal map whose rows hold every field used"
 
 
 def resources_of_all(config: Config) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -4,7 +4,7 @@
 
 Reads the pickled catalog from ``<folder>/catalog.pickle`` and writes cdktn's
 output for that one stack into the folder. A refused catalog exits with status
-2, leaving the pickled ``InvalidConfig`` in ``<folder>/refused.pickle``.
+3, leaving the pickled ``InvalidConfig`` in ``<folder>/refused.pickle``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sysconfig
 from pathlib import Path
 
 from mindmirror_infra.errors import InvalidConfig
-from mindmirror_infra.synthesis import CATALOG_FILE, REFUSED_FILE, WORKER_REFUSED
+from mindmirror_infra.synthesis import CATALOG_FILE, REFUSED_FILE, WORKER_REFUSED, pickled
 
 
 def main(folder: Path, env_name: str) -> int:
@@ -26,7 +26,11 @@ def main(folder: Path, env_name: str) -> int:
     try:
         synth_checked(build_app(catalog, folder, [env_name]))
     except InvalidConfig as refused:
-        (folder / REFUSED_FILE).write_bytes(pickle.dumps(refused))
+        try:
+            refusal = pickled(refused)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            refusal = pickled(InvalidConfig(refused.field, repr(refused.value), refused.allowed))
+        (folder / REFUSED_FILE).write_bytes(refusal)
         return WORKER_REFUSED
     return 0
 

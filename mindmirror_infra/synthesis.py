@@ -13,12 +13,14 @@ module never loads cdktn itself.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import io
 import json
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -38,7 +40,8 @@ WORKER_MODULE = "mindmirror_infra.synth_worker"
 CATALOG_FILE = "catalog.pickle"
 LOG_FILE = "worker.log"
 REFUSED_FILE = "refused.pickle"
-WORKER_REFUSED = 2
+# Not 1 (an uncaught exception) nor 2 (Python's own usage errors).
+WORKER_REFUSED = 3
 
 
 def default_jobs() -> int:
@@ -61,7 +64,8 @@ def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), j
     if jobs < 1:
         raise InvalidConfig("--jobs", jobs, "expected 1 or more")
     out_dir = out_dir.absolute()
-    names = [catalog.environment(name).name for name in env_names] or [env.name for env in catalog.environments]
+    named = [catalog.environment(name).name for name in env_names] or [env.name for env in catalog.environments]
+    names = list(dict.fromkeys(named))
     staging = staging_folder(out_dir)
     try:
         if jobs == 1:
@@ -98,12 +102,12 @@ def _synthesize_in_workers(catalog: Catalog, staging: Path, names: Sequence[str]
     (staging / MANIFEST_FILE).write_text(manifest_text)
 
 
-def _pickled(catalog: Catalog) -> bytes:
-    """The catalog as a worker unpickles it; its read-only mappings travel as dicts and are wrapped again."""
+def pickled(value: object) -> bytes:
+    """``value`` (a catalog, a refusal) pickled between parent and worker; read-only mappings travel as dicts."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer)
     pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_mapping_proxy}
-    pickler.dump(catalog)
+    pickler.dump(value)
     return buffer.getvalue()
 
 
@@ -119,35 +123,49 @@ def read_only(mapping: dict[str, object]) -> MappingProxyType[str, object]:
 def _run_workers(catalog: Catalog, staging: Path, names: Sequence[str], jobs: int) -> None:
     """Runs the workers, ``jobs`` at a time; raises the first failure, in the order of ``names``.
 
-    Whatever ends this early (a failure, an interrupt) stops the workers still running.
+    Whatever ends this early (a failure, an interrupt) stops every worker still
+    running, with the jsii runtime it started.
     """
+    catalog_bytes = pickled(catalog)
     waiting = list(names)
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
                 name = waiting.pop(0)
-                running.append((name, _start_worker(catalog, _work_folder(staging, name), name)))
-            name, worker = running.pop(0)
-            work = _work_folder(staging, name)
-            if worker.wait() == WORKER_REFUSED:
-                raise pickle.loads((work / REFUSED_FILE).read_bytes())
-            if worker.returncode != 0:
-                log = (work / LOG_FILE).read_text()
-                raise RuntimeError(f"synthesis of {name} failed (exit {worker.returncode}):\n{log}")
+                running.append((name, _start_worker(catalog_bytes, _work_folder(staging, name), name)))
+            name, worker = running[0]
+            returncode = worker.wait()
+            running.pop(0)
+            _raise_failure(name, returncode, _work_folder(staging, name))
     finally:
         for _, worker in running:
-            worker.kill()
-            worker.wait()
+            _stop(worker)
+
+
+def _raise_failure(env_name: str, returncode: int, work: Path) -> None:
+    refusal = work / REFUSED_FILE
+    if returncode == WORKER_REFUSED and refusal.exists():
+        raise pickle.loads(refusal.read_bytes())
+    if returncode != 0:
+        log = (work / LOG_FILE).read_text()
+        raise RuntimeError(f"synthesis of {env_name} failed (exit {returncode}):\n{log}")
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """Kills the worker's process group: the worker and the Node.js it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
 
 
 def _work_folder(staging: Path, env_name: str) -> Path:
     return staging / f".worker-{env_name}"
 
 
-def _start_worker(catalog: Catalog, work: Path, env_name: str) -> subprocess.Popen[bytes]:
+def _start_worker(catalog_bytes: bytes, work: Path, env_name: str) -> subprocess.Popen[bytes]:
     work.mkdir()
-    (work / CATALOG_FILE).write_bytes(_pickled(catalog))
+    (work / CATALOG_FILE).write_bytes(catalog_bytes)
     # -O drops the bindings' Python-side argument checks (typeguard), a third of
     # the worker's time: the jsii runtime checks every value again as it
     # deserializes it, mypy checks the same types before, and the test suite
@@ -160,6 +178,7 @@ def _start_worker(catalog: Catalog, work: Path, env_name: str) -> subprocess.Pop
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": _import_path()},
+            start_new_session=True,  # its own process group, so _stop reaches its Node.js too
         )
 
 

@@ -14,30 +14,47 @@ def test_a_resource_without_for_each_is_its_one_instance() -> None:
 
 def test_each_key_of_a_literal_map_is_an_instance_with_each_filled_in() -> None:
     body = {
-        "for_each": {"a/roles/x": {"role": "roles/x", "member": "serviceAccount:a"}, "b/roles/y": "plain"},
+        "for_each": {"a/roles/x": {"role": "roles/x", "member": "serviceAccount:a"}},
         "role": "${each.value.role}",
         "member": "${each.value.member}",
         "title": "${each.key} of ${each.value.role}",
         "labels": ["${each.value}"],
     }
-    found = dict(instances("google_project_iam_member", "grants", body))
-    assert found['google_project_iam_member.grants["a/roles/x"]'] == {
-        "role": "roles/x",
-        "member": "serviceAccount:a",
-        "title": "a/roles/x of roles/x",
-        "labels": [{"role": "roles/x", "member": "serviceAccount:a"}],
-    }
-    assert found['google_project_iam_member.grants["b/roles/y"]']["labels"] == ["plain"]
-    assert found['google_project_iam_member.grants["b/roles/y"]']["role"] == "${each.value.role}"
-    assert list(found) == [
-        'google_project_iam_member.grants["a/roles/x"]',
-        'google_project_iam_member.grants["b/roles/y"]',
+    assert list(instances("google_project_iam_member", "grants", body)) == [
+        (
+            'google_project_iam_member.grants["a/roles/x"]',
+            {
+                "role": "roles/x",
+                "member": "serviceAccount:a",
+                "title": "a/roles/x of roles/x",
+                "labels": [{"role": "roles/x", "member": "serviceAccount:a"}],
+            },
+        )
     ]
 
 
-def test_a_for_each_that_is_an_expression_cannot_be_read() -> None:
-    with pytest.raises(UnreadableForEach, match=r"google_project_iam_member\.grants: for_each '\$\{toset\(var\.r\)\}'"):
-        list(instances("google_project_iam_member", "grants", {"for_each": "${toset(var.r)}"}))
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"for_each": "${toset(var.r)}"}, r"^for_each '\$\{toset\(var\.r\)\}' is not a literal map$"),
+        (
+            {"for_each": {"ci": {"rol": "roles/owner"}}, "role": "${each.value.role}"},
+            r"^row 'ci': \$\{each\.value\.role\} is not in the row$",
+        ),
+        (
+            {"for_each": {"ci": "plain"}, "role": "${each.value.role}"},
+            r"^row 'ci': \$\{each\.value\.role\} is not in the row$",
+        ),
+        (
+            {"for_each": {"ci": {"role": "roles/owner"}}, "role": '${each.value["role"]}'},
+            r"^row 'ci': .* is not each.key, each.value or each.value.<field>$",
+        ),
+    ],
+    ids=["expression", "missing field", "not a map", "index syntax"],
+)
+def test_instances_that_cannot_be_read_are_refused(body: dict[str, object], message: str) -> None:
+    with pytest.raises(UnreadableForEach, match=message):
+        list(instances("google_project_iam_member", "grants", body))
 
 
 def test_an_instance_address_quotes_its_key() -> None:

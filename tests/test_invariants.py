@@ -140,6 +140,12 @@ BROKEN: list[tuple[str, Config, str, str]] = [
     ),
     (
         "readable-for-each",
+        stack(google_project_iam_member={"grants": {"for_each": {"ci": {"rol": "x"}}, "role": "${each.value.role}"}}),
+        "google_project_iam_member.grants",
+        "row 'ci': ${each.value.role} is not in the row",
+    ),
+    (
+        "readable-for-each",
         stack(google_project_iam_member={"grants": {"for_each": "${toset(var.roles)}", "role": "${each.value}"}}),
         "google_project_iam_member.grants",
         "expected a literal map",

@@ -11,8 +11,10 @@ import importlib.util
 import os
 import pickle
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -59,7 +61,7 @@ def test_a_refusal_in_a_worker_is_the_callers_invalid_config_and_changes_nothing
 
 def test_a_worker_that_fails_is_named_with_what_it_printed(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(out)
-    monkeypatch.setattr(synthesis, "_pickled", lambda catalog: b"not a pickle")
+    monkeypatch.setattr(synthesis, "pickled", lambda value: b"not a pickle")
     with pytest.raises(RuntimeError, match=r"(?s)synthesis of production failed \(exit 1\):.*UnpicklingError"):
         synthesis.synthesize(mindmirror(), out, jobs=2)
     assert snapshot(out) == before
@@ -72,7 +74,9 @@ def test_jobs_below_one_are_refused(out: Path) -> None:
 
 def test_a_catalog_survives_the_trip_to_a_worker() -> None:
     catalog = mindmirror()
-    assert pickle.loads(synthesis._pickled(catalog)) == catalog
+    restored = pickle.loads(synthesis.pickled(catalog))
+    assert restored == catalog
+    assert isinstance(restored.environments[0].services.sizes, MappingProxyType), "read-only mappings stay read-only"
 
 
 def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> None:
@@ -85,32 +89,75 @@ def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> No
 
 
 class FakeWorker:
-    """A worker process that ends with ``returncode`` when waited on, and records being killed."""
+    """A worker process that ends with ``returncode`` (or raises ``interrupt``) when waited on."""
 
-    def __init__(self, returncode: int) -> None:
+    def __init__(self, returncode: int, interrupt: bool = False) -> None:
         self.returncode = returncode
-        self.killed = False
+        self.interrupt = interrupt
+        self.stopped = False
 
     def wait(self) -> int:
+        if self.interrupt:
+            raise KeyboardInterrupt
         return self.returncode
 
-    def kill(self) -> None:
-        self.killed = True
 
-
-def test_the_first_failure_stops_the_workers_still_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    workers = {"production": FakeWorker(1), "staging": FakeWorker(0), "qa": FakeWorker(0)}
-
-    def start(catalog: object, work: Path, env_name: str) -> FakeWorker:
+def run_fakes(workers: dict[str, FakeWorker], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    def start(catalog: bytes, work: Path, env_name: str) -> FakeWorker:
         work.mkdir()
         (work / synthesis.LOG_FILE).write_text(f"{env_name} printed this")
         return workers[env_name]
 
+    def stop(worker: FakeWorker) -> None:
+        worker.stopped = True
+
     monkeypatch.setattr(synthesis, "_start_worker", start)
+    monkeypatch.setattr(synthesis, "_stop", stop)
+    synthesis._run_workers(mindmirror(), tmp_path, list(workers), jobs=jobs)
+
+
+def test_the_first_failure_stops_the_workers_still_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workers = {"production": FakeWorker(1), "staging": FakeWorker(0), "qa": FakeWorker(0)}
     with pytest.raises(RuntimeError, match=r"synthesis of production failed \(exit 1\):\nproduction printed this"):
-        synthesis._run_workers(mindmirror(), tmp_path, ["production", "staging", "qa"], jobs=2)
-    assert workers["staging"].killed
+        run_fakes(workers, tmp_path, monkeypatch, jobs=2)
+    assert workers["staging"].stopped
     assert not (tmp_path / ".worker-qa").exists(), "a worker waiting for a CPU is never started"
+
+
+def test_an_interrupt_stops_the_worker_it_waited_on_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workers = {"production": FakeWorker(0, interrupt=True), "staging": FakeWorker(0)}
+    with pytest.raises(KeyboardInterrupt):
+        run_fakes(workers, tmp_path, monkeypatch, jobs=2)
+    assert workers["production"].stopped
+    assert workers["staging"].stopped
+
+
+def test_a_refusal_exit_without_the_refusal_is_a_failure_with_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workers = {"production": FakeWorker(synthesis.WORKER_REFUSED)}
+    with pytest.raises(RuntimeError, match=r"synthesis of production failed \(exit 3\):\nproduction printed this"):
+        run_fakes(workers, tmp_path, monkeypatch, jobs=2)
+
+
+def test_a_worker_stopped_takes_its_node_process_with_it() -> None:
+    worker = subprocess.Popen(["sh", "-c", "sleep 30 & wait"], start_new_session=True)
+    synthesis._stop(worker)
+    assert worker.returncode == -9
+    assert processes_in_group(worker.pid) == []
+
+
+def processes_in_group(group: int) -> list[int]:
+    """Live processes whose process group is ``group``, from /proc (field 5 of ``stat``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
 
 
 def test_jobs_default_to_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
