@@ -133,9 +133,16 @@ def growth(results: list[Measurement]) -> dict[str, Any]:
 
 
 def targets(results: list[Measurement], floor: float) -> list[dict[str, Any]]:
+    grown = growth(results)
+    per_service = list(grown.values())[:2]
     checks = [
         ("embedded synth <= 1.3x floor", results[1].minimum / floor, EMBEDDED_TARGET),
         (f"{SIZES[-1]} services <= 2.5x floor", results[1 + len(SIZES)].minimum / floor, LARGEST_TARGET),
+        (
+            f"linear: cost per service {SIZES[1]}->{SIZES[2]} <= {LINEAR_TOLERANCE}x {SIZES[0]}->{SIZES[1]}",
+            per_service[1] / per_service[0],
+            LINEAR_TOLERANCE,
+        ),
     ]
     if len(results) > 2 + len(SIZES):
         checks.append(("make test <= 90 s", results[-1].minimum, MAKE_TEST_TARGET_S))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import signal
 import sys
 import tempfile
 from collections import Counter
@@ -68,6 +69,13 @@ jobs_option = click.option(
 @click.group()
 def main() -> None:
     """mindmirror-infra: the MindMirror platform's infrastructure."""
+    # A terminated run unwinds like an interrupted one: synthesis stops its
+    # workers and removes its temporary folder on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
+
+
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command()

@@ -37,7 +37,8 @@ def second_synthesis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Re
     suite synthesizes the embedded catalog twice, not three times.
     """
     parent = tmp_path_factory.mktemp("second-synthesis")
-    return parent, CliRunner().invoke(main, ["synth", "--out", str(parent / "new")])
+    # Two worker processes even on one CPU: they must write what the in-process build writes.
+    return parent, CliRunner().invoke(main, ["synth", "--out", str(parent / "new"), "--jobs", "2"])
 
 
 @pytest.fixture(scope="session")

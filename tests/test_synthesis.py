@@ -11,7 +11,10 @@ import importlib.util
 import os
 import pickle
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -166,3 +169,27 @@ def test_jobs_default_to_the_cpus_this_process_may_use(monkeypatch: pytest.Monke
     monkeypatch.delattr(os, "sched_getaffinity")
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert synthesis.default_jobs() == 4
+
+
+def test_a_terminated_synth_stops_its_workers_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    command = [sys.executable, "-m", "mindmirror_infra.cli", "synth", "--out", str(out), "--jobs", "2"]
+    synth = subprocess.Popen(command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 20
+    while not list(tmp_path.glob(".generated.*/.worker-staging")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    synth.send_signal(signal.SIGTERM)
+    assert synth.wait(timeout=20) == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == [], "the temporary folder was left behind"
+    assert [pid for pid in running_pids() if str(tmp_path) in command_line(pid)] == [], "a worker still runs"
+
+
+def running_pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""

@@ -237,7 +237,7 @@ class CloudSqlInstance(Construct):
         return self.instance.connection_name
 
     def grant_connect(self, account: ServiceAccount) -> ProjectIamMember:
-        """Lets ``account`` connect to this instance, and no other; returns the grant.
+        """Lets ``account`` connect to this instance, and no other; returns the table resource that holds the grant.
 
         ``cloudsql.client`` exists only at project level, so the grant carries an
         IAM condition on this instance's resource name.

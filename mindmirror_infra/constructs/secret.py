@@ -88,7 +88,7 @@ class Secret(Construct):
         return self.resource.secret_id
 
     def grant_read(self, account: ServiceAccount) -> SecretManagerSecretIamMember:
-        """Lets ``account`` read this secret, and only this one; returns the grant.
+        """Lets ``account`` read this secret, and only this one; returns the table resource that holds the grant.
 
         A row ``["<secret>/<account>"]`` of the stack's table
         ``google_secret_manager_secret_iam_member.grants``. Granting twice

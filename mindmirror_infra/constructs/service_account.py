@@ -63,6 +63,9 @@ class IamCondition:
     title: str
     expression: str
 
+    def __post_init__(self) -> None:
+        validation.check_name("IamCondition.key", self.key, validation.RESOURCE_NAME)
+
 
 @dataclass(frozen=True)
 class ServiceAccountProps:
@@ -128,7 +131,9 @@ class ServiceAccount(Construct):
         return f"projects/{self.props.project_id}/serviceAccounts/{self.email}"
 
     def grant_project_role(self, role: str, condition: IamCondition | None = None) -> ProjectIamMember:
-        """Grants ``role`` on the project to this account, optionally narrowed by ``condition``; returns the grant.
+        """Grants ``role`` on the project to this account, optionally narrowed by ``condition``.
+
+        Returns the table resource that holds the grant.
 
         Without a condition, the grant is a row ``["<account>/<role>"]`` of the
         stack's table ``google_project_iam_member.grants``; with one, a row
