@@ -394,10 +394,10 @@ def references_resolve(config: Config) -> Iterator[tuple[str, str]]:
         for dependency in body.get("depends_on", []):
             if dependency not in known:
                 yield address, f"depends_on {dependency}, which the stack does not declare"
-    instance_addresses = {address for _, address, _ in resources_of(config, lambda _: True)}
+    targets = known | {address for _, address, _ in resources_of(config, lambda _: True)}
     for section in ("import", "moved"):
         for index, body in enumerate(config.get(section, [])):
-            if body.get("to") not in known | instance_addresses:
+            if body.get("to") not in targets:
                 yield f"{section}[{index}]", f"to {body.get('to')}, which the stack does not declare"
 
 

@@ -92,12 +92,12 @@ class GrantTable:
         kind = self.kind
         if sorted(row) != sorted(kind.fields):
             raise ValueError(f"a {kind.resource_type} row has {sorted(kind.fields)}, not {sorted(row)}")
-        source = f"{kind.resource_type}.{was}"
+        source, target = f"{kind.resource_type}.{was}", instance_address(kind.resource_type, kind.name, key)
         granted = self._rows.get(key)
         if granted is None:
             self._rows[key] = dict(row)
-            self._moves[source] = instance_address(kind.resource_type, kind.name, key)
-        elif granted != dict(row) or self._moves.get(source) != instance_address(kind.resource_type, kind.name, key):
+            self._moves[source] = target
+        elif granted != dict(row) or self._moves.get(source) != target:
             raise ValueError(f"{kind.resource_type}.{kind.name}[{key!r}] is granted already, differently")
         return self.resource
 
