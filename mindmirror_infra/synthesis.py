@@ -23,7 +23,8 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -42,6 +43,8 @@ LOG_FILE = "worker.log"
 REFUSED_FILE = "refused.pickle"
 # Not 1 (an uncaught exception) nor 2 (Python's own usage errors).
 WORKER_REFUSED = 3
+# The signals that end a synthesis early (Ctrl-C; `kill`, a CI runner's cancel).
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def default_jobs() -> int:
@@ -133,14 +136,39 @@ def _run_workers(catalog: Catalog, staging: Path, names: Sequence[str], jobs: in
         while waiting or running:
             while waiting and len(running) < jobs:
                 name = waiting.pop(0)
-                running.append((name, _start_worker(catalog_bytes, _work_folder(staging, name), name)))
+                with _signals_held():
+                    running.append((name, _start_worker(catalog_bytes, _work_folder(staging, name), name)))
             name, worker = running[0]
             returncode = worker.wait()
             running.pop(0)
             _raise_failure(name, returncode, _work_folder(staging, name))
     finally:
-        for _, worker in running:
-            _stop(worker)
+        with _signals_held():
+            for _, worker in running:
+                _stop(worker)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Holds SIGINT and SIGTERM back until the block ends, then delivers them.
+
+    A signal's handler raises wherever the main thread is. Raised between a
+    worker's fork and its recording as running, it would leave that worker
+    (and its Node.js) running on after the synthesis ended; raised while the
+    workers are stopped, it would leave the rest running.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers run in the main thread only: no signal raises in this one
+        return
+    held: list[int] = []
+    handlers = {number: signal.signal(number, lambda number, frame: held.append(number)) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for came in dict.fromkeys(held):
+            signal.raise_signal(came)
 
 
 def _raise_failure(env_name: str, returncode: int, work: Path) -> None:

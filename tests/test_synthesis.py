@@ -92,11 +92,15 @@ def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> No
 
 
 class FakeWorker:
-    """A worker process that ends with ``returncode`` (or raises ``interrupt``) when waited on."""
+    """A worker process that ends with ``returncode`` (or raises ``interrupt``) when waited on.
 
-    def __init__(self, returncode: int, interrupt: bool = False) -> None:
+    With ``signal_while_starting``, that signal reaches the parent while it starts this worker.
+    """
+
+    def __init__(self, returncode: int, interrupt: bool = False, signal_while_starting: int | None = None) -> None:
         self.returncode = returncode
         self.interrupt = interrupt
+        self.signal_while_starting = signal_while_starting
         self.stopped = False
 
     def wait(self) -> int:
@@ -109,7 +113,10 @@ def run_fakes(workers: dict[str, FakeWorker], tmp_path: Path, monkeypatch: pytes
     def start(catalog: bytes, work: Path, env_name: str) -> FakeWorker:
         work.mkdir()
         (work / synthesis.LOG_FILE).write_text(f"{env_name} printed this")
-        return workers[env_name]
+        worker = workers[env_name]
+        if worker.signal_while_starting is not None:
+            signal.raise_signal(worker.signal_while_starting)
+        return worker
 
     def stop(worker: FakeWorker) -> None:
         worker.stopped = True
@@ -133,6 +140,26 @@ def test_an_interrupt_stops_the_worker_it_waited_on_too(tmp_path: Path, monkeypa
         run_fakes(workers, tmp_path, monkeypatch, jobs=2)
     assert workers["production"].stopped
     assert workers["staging"].stopped
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_worker_starts_waits_until_that_worker_can_be_stopped(
+    number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)  # as the CLI installs it
+    try:
+        workers = {"production": FakeWorker(0), "staging": FakeWorker(0, signal_while_starting=number)}
+        with pytest.raises((KeyboardInterrupt, SystemExit)):
+            run_fakes(workers, tmp_path, monkeypatch, jobs=2)
+        assert signal.getsignal(signal.SIGTERM) is terminate, "the handlers are given back"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert workers["production"].stopped
+    assert workers["staging"].stopped, "the worker started as the signal came is stopped too"
 
 
 def test_a_refusal_exit_without_the_refusal_is_a_failure_with_the_log(
