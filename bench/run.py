@@ -37,6 +37,8 @@ MAKE_TEST_TARGET_S = 90.0
 # Growth counts as linear when the cost per added service from 50 to 200
 # services is within this factor of the cost per added service from 10 to 50.
 LINEAR_TOLERANCE = 1.25
+# How much of a failed command's output the benchmark shows.
+FAILURE_LINES = 40
 
 FLOOR_PROGRAM = """
 import importlib, sys, tempfile
@@ -81,8 +83,12 @@ def environment() -> dict[str, str]:
 
 def timed_once(command: Sequence[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=REPO, env=environment(), check=True, capture_output=True)
-    return time.perf_counter() - start
+    finished = subprocess.run(command, check=False, cwd=REPO, env=environment(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if finished.returncode != 0:
+        printed = "\n".join((finished.stdout + finished.stderr).splitlines()[-FAILURE_LINES:])
+        raise SystemExit(f"{shlex.join(command)} failed (exit {finished.returncode}), ending with:\n{printed}")
+    return elapsed
 
 
 def synth_command(out: Path, catalog: str | None = None) -> list[str]:
@@ -91,6 +97,8 @@ def synth_command(out: Path, catalog: str | None = None) -> list[str]:
 
 
 def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
+    """The synthesis measurements, then the suite's; the suite runs first, so that a failing suite stops it early."""
+    suite = measure_suite(runs, make_test) if make_test else None
     bindings = subprocess.run(
         [PYTHON, "-c", LIST_BINDINGS_PROGRAM], cwd=REPO, env=environment(), check=True, capture_output=True, text=True
     ).stdout.split()
@@ -108,15 +116,17 @@ def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
             for m in plan:
                 m.runs.append(timed_once(m.command))
             print(f"round {round_number}/{runs} done", file=sys.stderr)
-    if make_test:
-        # Set up once, untimed: the figure is the suite on a machine that has run it before.
-        subprocess.run([*make_test[:-1], "setup"], cwd=REPO, env=environment(), check=True, capture_output=True)
-        suite = Measurement(shlex.join(make_test), make_test)
-        for round_number in range(1, runs + 1):
-            suite.runs.append(timed_once(make_test))
-            print(f"{suite.name} {round_number}/{runs} done", file=sys.stderr)
-        plan.append(suite)
-    return plan
+    return [*plan, suite] if suite else plan
+
+
+def measure_suite(runs: int, make_test: list[str]) -> Measurement:
+    # Set up once, untimed: the figure is the suite on a machine that has run it before.
+    subprocess.run([*make_test[:-1], "setup"], cwd=REPO, env=environment(), check=True, capture_output=True)
+    suite = Measurement(shlex.join(make_test), make_test)
+    for round_number in range(1, runs + 1):
+        suite.runs.append(timed_once(make_test))
+        print(f"{suite.name} {round_number}/{runs} done", file=sys.stderr)
+    return suite
 
 
 def growth(results: list[Measurement]) -> dict[str, Any]:

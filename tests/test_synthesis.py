@@ -142,22 +142,25 @@ def test_an_interrupt_stops_the_worker_it_waited_on_too(tmp_path: Path, monkeypa
     assert workers["staging"].stopped
 
 
-@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("arriving", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_while_a_worker_starts_waits_until_that_worker_can_be_stopped(
-    number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    arriving: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def terminate(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, terminate)  # as the CLI installs it
+    # Python's own SIGINT handler and the CLI's SIGTERM one, whatever this
+    # process inherited (a background job starts with SIGINT ignored).
+    handlers = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: terminate}
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
-        workers = {"production": FakeWorker(0), "staging": FakeWorker(0, signal_while_starting=number)}
+        workers = {"production": FakeWorker(0), "staging": FakeWorker(0, signal_while_starting=arriving)}
         with pytest.raises((KeyboardInterrupt, SystemExit)):
             run_fakes(workers, tmp_path, monkeypatch, jobs=2)
-        assert signal.getsignal(signal.SIGTERM) is terminate, "the handlers are given back"
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert {number: signal.getsignal(number) for number in handlers} == handlers, "the handlers are given back"
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     assert workers["production"].stopped
     assert workers["staging"].stopped, "the worker started as the signal came is stopped too"
 

@@ -1,0 +1,46 @@
+"""The benchmark's own arithmetic and failure report (its timings are never run by the suite)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import run
+
+
+def measurement(name: str, *runs: float) -> run.Measurement:
+    return run.Measurement(name, ["true"], list(runs))
+
+
+def results(embedded: float, *sizes: float) -> list[run.Measurement]:
+    return [
+        measurement("floor", 4.0, 5.0),
+        measurement("embedded", embedded),
+        *(measurement(f"{n} services", seconds) for n, seconds in zip(run.SIZES, sizes, strict=True)),
+    ]
+
+
+def test_a_failed_command_stops_the_benchmark_with_the_end_of_what_it_printed() -> None:
+    command = ["sh", "-c", "for n in $(seq 1 50); do echo line $n; done; echo oops >&2; exit 3"]
+    with pytest.raises(SystemExit) as stopped:
+        run.timed_once(command)
+    message = str(stopped.value)
+    assert message.startswith("sh -c 'for n in")
+    assert "failed (exit 3), ending with:\n" in message
+    assert message.endswith("line 50\noops")
+    assert "\nline 12\n" in message
+    assert "\nline 11\n" not in message, f"only the last {run.FAILURE_LINES} lines"
+
+
+def test_targets_are_ratios_of_minima_to_the_floors_minimum() -> None:
+    checked = run.targets(results(5.2, 6.0, 8.0, 10.0), floor=4.0)
+    assert checked == [
+        {"target": "embedded synth <= 1.3x floor", "value": 1.3, "met": True},
+        {"target": "200 services <= 2.5x floor", "value": 2.5, "met": True},
+        {"target": "linear: cost per service 50->200 <= 1.25x 10->50", "value": 0.27, "met": True},
+    ]
+
+
+def test_a_cost_per_service_that_grows_with_size_is_not_linear() -> None:
+    grown = run.growth(results(5.0, 6.0, 6.4, 8.0))
+    assert grown == {"s_per_service_10_to_50": 0.01, "s_per_service_50_to_200": 0.0107, "linear": True}
+    assert run.growth(results(5.0, 6.0, 6.4, 9.0))["linear"] is False
