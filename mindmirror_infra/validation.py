@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from mindmirror_infra.errors import InvalidConfig
 
@@ -210,22 +210,31 @@ def check_uptime_regions(field: str, regions: Any) -> None:
     check_unique(field, regions)
 
 
-def check_sql_instance_settings(
-    where: str,
-    *,
-    tier: str,
-    disk_size_gb: int,
-    backup_start_time: str,
-    retained_backups: int,
-    max_connections: int,
-    maintenance_day: int,
-    maintenance_hour: int,
-) -> None:
+class SqlInstanceSettings(Protocol):
+    """The settings a catalog's database and the Cloud SQL construct's props both carry."""
+
+    @property
+    def tier(self) -> str: ...
+    @property
+    def disk_size_gb(self) -> int: ...
+    @property
+    def backup_start_time(self) -> str: ...
+    @property
+    def retained_backups(self) -> int: ...
+    @property
+    def max_connections(self) -> int: ...
+    @property
+    def maintenance_day(self) -> int: ...
+    @property
+    def maintenance_hour(self) -> int: ...
+
+
+def check_sql_instance_settings(where: str, settings: SqlInstanceSettings) -> None:
     """The sizing and care settings of a Cloud SQL instance, as the API accepts them."""
-    check_sql_tier(f"{where}.tier", tier)
-    check_int(f"{where}.disk_size_gb", disk_size_gb, 10, 65536)
-    check_hh_mm(f"{where}.backup_start_time", backup_start_time)
-    check_int(f"{where}.retained_backups", retained_backups, 1, 365)
-    check_int(f"{where}.max_connections", max_connections, *SQL_MAX_CONNECTIONS)
-    check_int(f"{where}.maintenance_day", maintenance_day, 1, 7)
-    check_int(f"{where}.maintenance_hour", maintenance_hour, 0, 23)
+    check_sql_tier(f"{where}.tier", settings.tier)
+    check_int(f"{where}.disk_size_gb", settings.disk_size_gb, 10, 65536)
+    check_hh_mm(f"{where}.backup_start_time", settings.backup_start_time)
+    check_int(f"{where}.retained_backups", settings.retained_backups, 1, 365)
+    check_int(f"{where}.max_connections", settings.max_connections, *SQL_MAX_CONNECTIONS)
+    check_int(f"{where}.maintenance_day", settings.maintenance_day, 1, 7)
+    check_int(f"{where}.maintenance_hour", settings.maintenance_hour, 0, 23)

@@ -99,16 +99,7 @@ class DatabaseSettings:
     def validate(self, where: str) -> None:
         # The same rules as the Cloud SQL construct's, so a bad value is refused
         # when the catalog is built, naming the setting to change.
-        rules.check_sql_instance_settings(
-            where,
-            tier=self.tier,
-            disk_size_gb=self.disk_size_gb,
-            backup_start_time=self.backup_start_time,
-            retained_backups=self.retained_backups,
-            max_connections=self.max_connections,
-            maintenance_day=self.maintenance_day,
-            maintenance_hour=self.maintenance_hour,
-        )
+        rules.check_sql_instance_settings(where, self)
 
 
 @dataclass(frozen=True)

@@ -107,16 +107,7 @@ class CloudSqlInstanceProps:
         for database in self.databases:
             validation.check_name(f"{where}.databases", database, validation.POSTGRES_DATABASE_NAME)
         validation.check_unique(f"{where}.databases", self.databases)
-        validation.check_sql_instance_settings(
-            where,
-            tier=self.tier,
-            disk_size_gb=self.disk_size_gb,
-            backup_start_time=self.backup_start_time,
-            retained_backups=self.retained_backups,
-            max_connections=self.max_connections,
-            maintenance_day=self.maintenance_day,
-            maintenance_hour=self.maintenance_hour,
-        )
+        validation.check_sql_instance_settings(where, self)
         validation.check_int(f"{where}.log_retention_days", self.log_retention_days, 1, 7)
 
 
