@@ -390,11 +390,12 @@ def references_resolve(config: Config) -> Iterator[tuple[str, str]]:
     for address, path, expression in expressions(config):
         for reference in sorted(references(expression) - known):
             yield address, f"{path} refers to {reference}, which the stack does not declare"
-    for address, body in resources_of_all(config):
+    resources = dict(resources_of_all(config))
+    for address, body in resources.items():
         for dependency in body.get("depends_on", []):
             if dependency not in known:
                 yield address, f"depends_on {dependency}, which the stack does not declare"
-    targets = known | {address for _, address, _ in resources_of(config, lambda _: True)}
+    targets = known | resources.keys()
     for section in ("import", "moved"):
         for index, body in enumerate(config.get(section, [])):
             if body.get("to") not in targets:
