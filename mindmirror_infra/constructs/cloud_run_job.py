@@ -81,7 +81,6 @@ class CloudRunJob(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grants = workload.WorkloadGrants(scope, GRANTS, props.workload)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -125,6 +124,7 @@ class CloudRunJob(Construct):
             ),
             spec.name,
         )
+        self._grants = workload.WorkloadGrants(GRANTS, spec, self.resource)
 
     @property
     def name(self) -> str:
@@ -132,5 +132,5 @@ class CloudRunJob(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2JobIamMember:
         """Lets ``account`` set this job's image and run it."""
-        member: CloudRunV2JobIamMember = self._grants.grant_deploy(self.resource.name, account)
+        member: CloudRunV2JobIamMember = self._grants.grant_deploy(account)
         return member

@@ -189,7 +189,6 @@ class CloudRunService(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grants = workload.WorkloadGrants(scope, GRANTS, props.workload)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -218,6 +217,7 @@ class CloudRunService(Construct):
             ),
             spec.name,
         )
+        self._grants = workload.WorkloadGrants(GRANTS, spec, self.resource)
 
     def _template(self) -> CloudRunV2ServiceTemplate:
         props, spec = self.props, self.props.workload
@@ -270,11 +270,6 @@ class CloudRunService(Construct):
     def url(self) -> str:
         return self.resource.uri
 
-    @cached_property
-    def _name_reference(self) -> str:
-        """The name as a reference, read once for all grants (each read is a jsii round trip)."""
-        return self.resource.name
-
     def grant_invoke(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         """Lets ``account`` call this service, and no other."""
         if self.props.public:
@@ -283,10 +278,10 @@ class CloudRunService(Construct):
                 account.account_id,
                 "a public service has no invoker check; expected no invokers",
             )
-        member: CloudRunV2ServiceIamMember = self._grants.grant(self._name_reference, INVOKER_ROLE, "invoker", account)
+        member: CloudRunV2ServiceIamMember = self._grants.grant(INVOKER_ROLE, "invoker", account)
         return member
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
         """Lets ``account`` deploy new revisions of this service (``gcloud run deploy``)."""
-        member: CloudRunV2ServiceIamMember = self._grants.grant_deploy(self._name_reference, account)
+        member: CloudRunV2ServiceIamMember = self._grants.grant_deploy(account)
         return member

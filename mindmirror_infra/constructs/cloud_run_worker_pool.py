@@ -91,7 +91,6 @@ class CloudRunWorkerPool(Construct):
         depends_on: tuple[ITerraformDependable, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grants = workload.WorkloadGrants(scope, GRANTS, props.workload)
         self.props = props
         spec = props.workload
         grants = workload.grant_secrets(spec)
@@ -129,6 +128,7 @@ class CloudRunWorkerPool(Construct):
             ),
             spec.name,
         )
+        self._grants = workload.WorkloadGrants(GRANTS, spec, self.resource)
 
     @property
     def name(self) -> str:
@@ -136,5 +136,5 @@ class CloudRunWorkerPool(Construct):
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2WorkerPoolIamMember:
         """Lets ``account`` deploy new revisions of this pool."""
-        member: CloudRunV2WorkerPoolIamMember = self._grants.grant_deploy(self.resource.name, account)
+        member: CloudRunV2WorkerPoolIamMember = self._grants.grant_deploy(account)
         return member

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 from cdktn import TerraformResource
+from cdktn_provider_google.cloud_run_v2_job import CloudRunV2Job
+from cdktn_provider_google.cloud_run_v2_service import CloudRunV2Service
+from cdktn_provider_google.cloud_run_v2_worker_pool import CloudRunV2WorkerPool
 from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
-from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.cloud_run_sizes import check_size
@@ -31,6 +34,7 @@ PRIVATE_EGRESS = "PRIVATE_RANGES_ONLY"
 SECRET_VERSION = "latest"
 # Deploy new revisions (gcloud run deploy) or set a job's image and run it; nothing wider.
 DEPLOYER_ROLE = "roles/run.developer"
+CloudRunResource = CloudRunV2Service | CloudRunV2Job | CloudRunV2WorkerPool
 
 
 @dataclass(frozen=True)
@@ -161,35 +165,41 @@ def limits(props: WorkloadProps) -> dict[str, str]:
 
 
 class WorkloadGrants:
-    """Grants on one service, job or pool, as rows of the stack's table of its IAM member type (``kind``).
+    """Grants on one service, job or pool (``resource``), rows of the stack's table of its IAM member type (``kind``).
 
     Rows are keyed ``<workload>/<role>/<account>`` and name the workload by a
     reference to its name, so the grant follows the resource. A grant was
     addressed ``<workload>_<purpose>_<account>`` as a resource of its own.
     """
 
-    def __init__(self, scope: Construct, kind: TableKind, props: WorkloadProps) -> None:
-        self._tables = GrantTables.of(scope)
+    def __init__(self, kind: TableKind, props: WorkloadProps, resource: CloudRunResource) -> None:
+        self._tables = GrantTables.of(resource)
         self._kind = kind
         self._props = props
+        self._resource = resource
 
-    def grant(self, name_reference: str, role: str, purpose: str, account: ServiceAccount) -> Any:
+    @cached_property
+    def _name_reference(self) -> str:
+        """The workload's name as a reference, read once for all its grants (each read is a jsii round trip)."""
+        return self._resource.name
+
+    def grant(self, role: str, purpose: str, account: ServiceAccount) -> Any:
         return self._tables.grant(
             self._kind,
             row_key(self._props.name, role, account.account_id),
             {
                 "project": self._props.project_id,
                 "location": self._props.region,
-                "name": name_reference,
+                "name": self._name_reference,
                 "role": role,
                 "member": account.member,
             },
             was=address_name(self._props.name, purpose, account.account_id),
         )
 
-    def grant_deploy(self, name_reference: str, account: ServiceAccount) -> Any:
+    def grant_deploy(self, account: ServiceAccount) -> Any:
         """``run.developer``: deploy new revisions, or set a job's image and run it; nothing else."""
-        return self.grant(name_reference, DEPLOYER_ROLE, "deployer", account)
+        return self.grant(DEPLOYER_ROLE, "deployer", account)
 
 
 def workload_grants(member_type: Callable[..., TerraformResource], resource_type: str) -> TableKind:
