@@ -24,12 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from mindmirror_infra import node_runtime
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -56,10 +54,15 @@ with tempfile.TemporaryDirectory() as out:
     app.synth()
 """
 
-LIST_BINDINGS_PROGRAM = """
-import sys
+# Asked of a process of the project, so that this one stays as any process of the bindings is.
+PROJECT_PROGRAM = """
+import json, sys
 import mindmirror_infra.app
-print("\\n".join(sorted(m for m in sys.modules if m.startswith("cdktn_provider_google.") and "_jsii" not in m)))
+from mindmirror_infra import node_runtime
+print(json.dumps({
+    "bindings": sorted(m for m in sys.modules if m.startswith("cdktn_provider_google.") and "_jsii" not in m),
+    "on_demand_loader": node_runtime.require_option(node_runtime.ON_DEMAND_LOADER),
+}))
 """
 
 
@@ -69,8 +72,8 @@ class Measurement:
     name: str
     command: list[str]
     runs: list[float] = field(default_factory=list)
-    # How the command's NODE_OPTIONS load the provider; None leaves them to the command.
-    provider_loading: Callable[[str], str] | None = None
+    # The command's NODE_OPTIONS; None passes on this process's.
+    node_options: str | None = None
 
     @property
     def minimum(self) -> float:
@@ -81,20 +84,22 @@ class Measurement:
         return statistics.median(self.runs)
 
 
-def environment(provider_loading: Callable[[str], str] | None = None) -> dict[str, str]:
+def environment(node_options: str | None = None) -> dict[str, str]:
+    """This process's environment, the project's Node.js and modules first; ``node_options`` replaces NODE_OPTIONS."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
     env["PATH"] = f"{REPO / 'node_modules' / '.bin'}:{env['PATH']}"
     env["JSII_NODE"] = str(REPO / "node_modules" / ".bin" / "node")
-    if provider_loading:
-        env["NODE_OPTIONS"] = provider_loading(env.get("NODE_OPTIONS", ""))
+    if node_options is not None:
+        env["NODE_OPTIONS"] = node_options
     return env
 
 
-def timed_once(command: Sequence[str], provider_loading: Callable[[str], str] | None = None) -> float:
+def timed_once(command: Sequence[str], node_options: str | None = None) -> float:
+    """Seconds ``command`` took, run in ``environment(node_options)``; a failure ends the benchmark."""
     start = time.perf_counter()
     finished = subprocess.run(
-        command, check=False, cwd=REPO, env=environment(provider_loading), capture_output=True, text=True
+        command, check=False, cwd=REPO, env=environment(node_options), capture_output=True, text=True
     )
     elapsed = time.perf_counter() - start
     if finished.returncode != 0:
@@ -108,18 +113,20 @@ def synth_command(out: Path, catalog: str | None = None) -> list[str]:
     return [*command, "--catalog", catalog] if catalog else command
 
 
-def synthesis_plan(out: Path, bindings: Sequence[str]) -> list[Measurement]:
-    """The two floors, then synthesis of the embedded catalog and of each size, all writing to ``out``."""
+def synthesis_plan(out: Path, bindings: Sequence[str], on_demand_loader: str) -> list[Measurement]:
+    """The two floors, then synthesis of the embedded catalog and of each size, all writing to ``out``.
+
+    The floors differ only in ``on_demand_loader``, the NODE_OPTIONS entry the project adds.
+    """
     floor = [PYTHON, "-O", "-c", FLOOR_PROGRAM, *bindings]
+    whole = os.environ.get("NODE_OPTIONS", "").replace(on_demand_loader, "").strip()
     return [
-        Measurement(
-            "floor", "floor: import bindings + empty stack", floor, provider_loading=node_runtime.loading_whole
-        ),
+        Measurement("floor", "floor: import bindings + empty stack", floor, node_options=whole),
         Measurement(
             "on_demand_floor",
             "floor, provider loaded on demand",
             floor,
-            provider_loading=node_runtime.loading_on_demand,
+            node_options=f"{whole} {on_demand_loader}".strip(),
         ),
         Measurement("embedded", "mminfra synth (embedded, 2 envs)", synth_command(out)),
         *(
@@ -134,14 +141,16 @@ def synthesis_plan(out: Path, bindings: Sequence[str]) -> list[Measurement]:
 def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
     """The synthesis measurements, then the suite's; the suite runs first, so that a failing suite stops it early."""
     suite = measure_suite(runs, make_test) if make_test else None
-    bindings = subprocess.run(
-        [PYTHON, "-c", LIST_BINDINGS_PROGRAM], cwd=REPO, env=environment(), check=True, capture_output=True, text=True
-    ).stdout.split()
+    project = json.loads(
+        subprocess.run(
+            [PYTHON, "-c", PROJECT_PROGRAM], cwd=REPO, env=environment(), check=True, capture_output=True, text=True
+        ).stdout
+    )
     with tempfile.TemporaryDirectory() as scratch:
-        plan = synthesis_plan(Path(scratch) / "out", bindings)
+        plan = synthesis_plan(Path(scratch) / "out", project["bindings"], project["on_demand_loader"])
         for round_number in range(1, runs + 1):
             for m in plan:
-                m.runs.append(timed_once(m.command, m.provider_loading))
+                m.runs.append(timed_once(m.command, m.node_options))
             print(f"round {round_number}/{runs} done", file=sys.stderr)
     return [*plan, suite] if suite else plan
 
@@ -157,6 +166,7 @@ def measure_suite(runs: int, make_test: list[str]) -> Measurement:
 
 
 def minima(results: list[Measurement]) -> dict[str, float]:
+    """Each measurement's fastest run, by key."""
     return {m.key: m.minimum for m in results}
 
 

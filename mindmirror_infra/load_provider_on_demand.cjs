@@ -1,43 +1,34 @@
 "use strict";
 // Preloaded (`NODE_OPTIONS=--require`) into the Node.js that jsii starts for cdktn.
 //
-// The Google provider's lib/index.js requires every one of its 1,854 submodules
-// as it loads: 290 MB of JavaScript and about four seconds of compiling, in
-// every process, of which the stacks use a few dozen submodules. jsii finds a
-// class by reading `<index>.<submodule>.<Class>`, so each eager line
-//     exports.x = __importStar(require("./x/index"));
-// becomes a getter that requires the submodule when it is first read, then
-// keeps it. Every submodule is still there by the same name with the same
-// contents; only when it is compiled changes. A line of any other shape is left
-// as it is, so a provider release that lays its index out differently loads
-// whole, as it would without this file.
+// The Google provider's main module, lib/index.js, requires all 1,854 of its
+// submodules as it loads: 290 MB of JavaScript and about four seconds of
+// compiling in every process, of which the stacks use a few dozen submodules.
+// The package ships lib/lazy-index.js beside it, generated with the same names,
+// each a getter that requires its submodule when it is first read. jsii finds a
+// class by reading `<package>.<submodule>.<Class>`, so resolving the package to
+// that file compiles only the submodules used. A release without the file loads
+// whole, as it would without this one.
+//
+// jsii links the package into a kernel folder (Node.js runs with
+// --preserve-symlinks) from its package cache, so the index may sit under either.
 
 const { registerHooks } = require("node:module");
+const { existsSync } = require("node:fs");
+const { fileURLToPath } = require("node:url");
 
-const PROVIDER_INDEX = "/@cdktn/provider-google/lib/index.js";
-const EAGER_SUBMODULE = /^exports\.(\w+) = __importStar\(require\("(\.\/[\w-]+\/index)"\)\);$/gm;
-
-/** The index's source, with each eager submodule line turned into a getter that loads it once. */
-function loadOnDemand(source) {
-  return source.replace(EAGER_SUBMODULE, (_line, name, request) => {
-    const key = JSON.stringify(name);
-    return (
-      `Object.defineProperty(exports, ${key}, { enumerable: true, configurable: true, get() { ` +
-      `const submodule = __importStar(require(${JSON.stringify(request)})); ` +
-      `Object.defineProperty(exports, ${key}, { enumerable: true, value: submodule }); ` +
-      `return submodule; } });`
-    );
-  });
-}
+const PROVIDER_INDEX = /\/@cdktn\/provider-google\/(?:.+\/)?lib\/index\.js$/;
 
 // Node.js 22.15 brought registerHooks; an older Node.js loads the provider whole.
 if (typeof registerHooks === "function") {
   registerHooks({
-    load(url, context, nextLoad) {
-      const loaded = nextLoad(url, context);
-      return url.endsWith(PROVIDER_INDEX) ? { ...loaded, source: loadOnDemand(String(loaded.source)) } : loaded;
+    resolve(specifier, context, nextResolve) {
+      const resolved = nextResolve(specifier, context);
+      if (!PROVIDER_INDEX.test(resolved.url)) {
+        return resolved;
+      }
+      const lazyIndex = new URL("lazy-index.js", resolved.url);
+      return existsSync(fileURLToPath(lazyIndex)) ? { ...resolved, url: lazyIndex.href } : resolved;
     },
   });
 }
-
-module.exports = { loadOnDemand };

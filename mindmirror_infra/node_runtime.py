@@ -25,26 +25,26 @@ def configure(environ: MutableMapping[str, str]) -> None:
       An explicit value wins.
     - ``NODE_OPTIONS`` gains the on-demand loader, whatever else it holds: Node.js
       then compiles the few dozen provider submodules the stacks use, not all
-      1,854 (see ``load_provider_on_demand.cjs``).
+      1,854 (see ``load_provider_on_demand.cjs``). The output is the same.
     """
     if "JSII_NODE" not in environ and PROJECT_NODE.exists():
         environ["JSII_NODE"] = str(PROJECT_NODE)
     environ.setdefault("CDKTN_DISABLE_CREATION_STACK", "1")
-    environ["NODE_OPTIONS"] = loading_on_demand(environ.get("NODE_OPTIONS", ""))
+    environ["NODE_OPTIONS"] = with_on_demand_loader(environ.get("NODE_OPTIONS", ""))
 
 
-def requiring(script: Path) -> str:
+def require_option(script: Path) -> str:
     """The NODE_OPTIONS entry that preloads ``script``, quoted as Node.js reads a path with spaces."""
     escaped = str(script).replace("\\", "\\\\").replace('"', '\\"')
     return f'--require "{escaped}"'
 
 
-def loading_on_demand(node_options: str) -> str:
-    """``node_options`` with the on-demand loader added, once (a worker inherits it from its parent)."""
-    loader = requiring(ON_DEMAND_LOADER)
+def with_on_demand_loader(node_options: str) -> str:
+    """NODE_OPTIONS ``node_options`` with the on-demand loader added, once (a worker inherits it from its parent)."""
+    loader = require_option(ON_DEMAND_LOADER)
     return node_options if loader in node_options else f"{node_options} {loader}".strip()
 
 
-def loading_whole(node_options: str) -> str:
-    """``node_options`` without the on-demand loader: Node.js loads the provider whole, as any process would."""
-    return node_options.replace(requiring(ON_DEMAND_LOADER), "").strip()
+def without_on_demand_loader(node_options: str) -> str:
+    """NODE_OPTIONS ``node_options`` without the on-demand loader: Node.js loads the provider whole."""
+    return node_options.replace(require_option(ON_DEMAND_LOADER), "").strip()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -52,14 +51,18 @@ def test_a_cost_per_service_that_grows_with_size_is_not_linear() -> None:
     assert run.growth(results(5.0, 6.0, 6.4, 9.0))["linear"] is False
 
 
-def test_the_floor_loads_the_provider_whole_and_the_second_floor_on_demand() -> None:
-    loader = node_runtime.requiring(node_runtime.ON_DEMAND_LOADER)
-    assert loader in os.environ["NODE_OPTIONS"], "this process: the package loads the provider on demand"
-    plan = {m.key: m for m in run.synthesis_plan(Path("/out"), ["cdktn_provider_google.provider"])}
-    assert loader not in run.environment(plan["floor"].provider_loading)["NODE_OPTIONS"]
-    assert loader in run.environment(plan["on_demand_floor"].provider_loading)["NODE_OPTIONS"]
+def test_the_floor_loads_the_provider_whole_and_the_second_floor_on_demand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loader = node_runtime.require_option(node_runtime.ON_DEMAND_LOADER)
+    monkeypatch.setenv("NODE_OPTIONS", f"--max-old-space-size=8192 {loader}")
+    plan = {m.key: m for m in run.synthesis_plan(Path("/out"), ["cdktn_provider_google.provider"], loader)}
+    assert run.environment(plan["floor"].node_options)["NODE_OPTIONS"] == "--max-old-space-size=8192"
+    assert (
+        run.environment(plan["on_demand_floor"].node_options)["NODE_OPTIONS"] == f"--max-old-space-size=8192 {loader}"
+    )
     assert plan["floor"].command == plan["on_demand_floor"].command
-    assert plan["embedded"].provider_loading is None, "mminfra configures its own Node.js"
+    assert plan["embedded"].node_options is None, "mminfra configures its own Node.js"
 
 
 def test_the_report_gives_each_minimum_against_both_floors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
