@@ -2,8 +2,8 @@
 // Preloaded (`NODE_OPTIONS=--require`) into the Node.js that jsii starts for cdktn.
 //
 // The Google provider's main module, lib/index.js, requires all 1,854 of its
-// submodules as it loads: 290 MB of JavaScript and about four seconds of
-// compiling in every process, of which the stacks use a few dozen submodules.
+// submodules as it loads: 290 MB of JavaScript and 3.5 s of compiling in every
+// process, of which the stacks use a few dozen submodules.
 // The package ships lib/lazy-index.js beside it, generated with the same names,
 // each a getter that requires its submodule when it is first read. jsii finds a
 // class by reading `<package>.<submodule>.<Class>`, so resolving the package to
