@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,18 +53,27 @@ def test_a_cost_per_service_that_grows_with_size_is_not_linear() -> None:
     assert run.growth(results(5.0, 6.0, 6.4, 9.0))["linear"] is False
 
 
-def test_the_floor_loads_the_provider_whole_and_the_second_floor_on_demand(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    loader = node_runtime.require_option(node_runtime.ON_DEMAND_LOADER)
-    monkeypatch.setenv("NODE_OPTIONS", f"--max-old-space-size=8192 {loader}")
-    plan = {m.key: m for m in run.synthesis_plan(Path("/out"), ["cdktn_provider_google.provider"], loader)}
-    assert run.environment(plan["floor"].node_options)["NODE_OPTIONS"] == "--max-old-space-size=8192"
-    assert (
-        run.environment(plan["on_demand_floor"].node_options)["NODE_OPTIONS"] == f"--max-old-space-size=8192 {loader}"
-    )
+def test_the_floors_differ_only_in_how_node_loads_the_provider() -> None:
+    node_options = {"whole": "--max-old-space-size=8192", "on_demand": "--max-old-space-size=8192 --require x.cjs"}
+    plan = {m.key: m for m in run.synthesis_plan(Path("/out"), ["cdktn_provider_google.provider"], node_options)}
+    assert run.environment(plan["floor"].node_options)["NODE_OPTIONS"] == node_options["whole"]
+    assert run.environment(plan["on_demand_floor"].node_options)["NODE_OPTIONS"] == node_options["on_demand"]
     assert plan["floor"].command == plan["on_demand_floor"].command
     assert plan["embedded"].node_options is None, "mminfra configures its own Node.js"
+
+
+def test_a_process_of_the_project_names_the_bindings_and_both_ways_to_load_the_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=8192")
+    asked = subprocess.run(
+        [sys.executable, "-c", run.PROJECT_PROGRAM], env=run.environment(), capture_output=True, text=True, check=True
+    )
+    project = json.loads(asked.stdout)
+    loader = node_runtime.require_option(node_runtime.ON_DEMAND_LOADER)
+    assert project["whole"] == "--max-old-space-size=8192"
+    assert project["on_demand"] == f"--max-old-space-size=8192 {loader}"
+    assert "cdktn_provider_google.cloud_run_v2_service" in project["bindings"]
 
 
 def test_the_report_gives_each_minimum_against_both_floors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,8 @@ from mindmirror_infra.layout import stack_file
 
 REPO = Path(__file__).resolve().parent.parent
 SUBMODULE_LINE = re.compile(r'^exports\.(\w+) = __importStar\(require\("\./([\w-]+)/index"\)\);$', re.MULTILINE)
-# Requires the provider as jsii's kernel does, then reads one submodule twice.
+# Requires the provider as jsii's kernel does, then reads one submodule twice. The names are
+# own properties either way; the lazy index's getters are not enumerable.
 READ_ONE_SUBMODULE = """
 globalThis.loadedSubmodules = [];
 const provider = require(require.resolve("@cdktn/provider-google"));
