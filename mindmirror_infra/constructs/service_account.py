@@ -148,28 +148,19 @@ class ServiceAccount(Construct):
             raise InvalidConfig(where, role, "expected a role for the project; grant this one on the resource itself")
         if not role.startswith("roles/"):
             raise InvalidConfig(where, role, "expected a predefined role such as 'roles/logging.logWriter'")
-        short_role = role.removeprefix("roles/")
-        if condition is None:
-            grant: ProjectIamMember = self._grant_tables.grant(
-                PROJECT_ROLES,
-                row_key(self.account_id, role),
-                {"project": self.props.project_id, "role": role, "member": self.member},
-                was=address_name(self.account_id, short_role),
-            )
-            return grant
-        conditioned: ProjectIamMember = self._grant_tables.grant(
-            CONDITIONED_PROJECT_ROLES,
-            row_key(self.account_id, role, condition.key),
-            {
-                "project": self.props.project_id,
-                "role": role,
-                "member": self.member,
-                "title": condition.title,
-                "expression": condition.expression,
-            },
-            was=address_name(self.account_id, short_role, condition.key),
+        kind: TableKind = PROJECT_ROLES
+        narrowed_by: tuple[str, ...] = ()
+        condition_fields: dict[str, str] = {}
+        if condition is not None:
+            kind, narrowed_by = CONDITIONED_PROJECT_ROLES, (condition.key,)
+            condition_fields = {"title": condition.title, "expression": condition.expression}
+        grant: ProjectIamMember = self._grant_tables.grant(
+            kind,
+            row_key(self.account_id, role, *narrowed_by),
+            {"project": self.props.project_id, "role": role, "member": self.member, **condition_fields},
+            was=address_name(self.account_id, role.removeprefix("roles/"), *narrowed_by),
         )
-        return conditioned
+        return grant
 
     def grant_act_as(self, user: ServiceAccount) -> ServiceAccountIamMember:
         """Lets ``user`` deploy workloads that run as this account, and only this one.
