@@ -122,6 +122,10 @@ class Service:
         invokers: names of catalog services allowed to call it. Default: none.
         reads_documents: may read objects of the documents bucket. Default: ``False``.
         health_path: the HTTP path of its health check. Default: ``/health``.
+        smoke: a shell command the deploy workflow runs from the application
+            repository's root after the health check passes, with ``SERVICE_URL``
+            (and, for a private service, ``ID_TOKEN``) set; a non-zero exit rolls
+            the deploy back. Default: none.
     """
 
     name: str
@@ -136,6 +140,7 @@ class Service:
     invokers: tuple[str, ...] = ()
     reads_documents: bool = False
     health_path: str = "/health"
+    smoke: str = ""
 
     def __post_init__(self) -> None:
         where = f"services[{self.name}]"
@@ -162,6 +167,8 @@ class Service:
             rules.check_name(f"{where}.database_name", self.database_name, rules.POSTGRES_DATABASE_NAME)
         if not self.health_path.startswith("/"):
             raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
+        if "\n" in self.smoke or "\0" in self.smoke:
+            raise InvalidConfig(f"{where}.smoke", self.smoke, "expected one line of shell")
         for mount in self.secrets:
             mount.validate(where)
         rules.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
