@@ -199,18 +199,21 @@ def test_every_alert_says_what_to_look_at_first(stacks: dict[str, Config], env: 
         documentation = policy["documentation"]
         assert documentation["mime_type"] == "text/markdown", name
         content = documentation["content"]
-        assert "--to-revisions <PREVIOUS_REVISION>=100 --region us-central1" in content
+        assert "-f target=previous" in content
+        assert "--image <IMAGE>@sha256:<DIGEST> --region us-central1" in content
+        assert "update-traffic" not in content
+        assert "update-instance-split" not in content
         # Cloud Monitoring's variables are escaped from OpenTofu's interpolation.
         assert not re.search(r"(?<!\$)\$\{resource\.", content), name
         if name in WORKER_POOL_POLICIES:
             logs = 'gcloud logging read "resource.type=cloud_run_worker_pool AND resource.labels.worker_pool_name='
             assert logs in content
-            assert "gcloud run worker-pools revisions list --worker-pool " in content
-            assert "gcloud run worker-pools update-instance-split " in content
+            assert "gcloud beta run worker-pools revisions list --worker-pool " in content
+            assert "gcloud beta run worker-pools deploy " in content
         else:
             assert 'gcloud logging read "resource.type=cloud_run_revision AND resource.labels.service_name=' in content
             assert "gcloud run revisions list --service " in content
-            assert "gcloud run services update-traffic " in content
+            assert "gcloud run deploy " in content
     for policy in SERVICE_POLICIES:
         documentation = policies(stacks[env])[policy]["documentation"]
         assert "--service $${resource.label.service_name} " in documentation["content"]
