@@ -144,13 +144,22 @@ def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts
         "member": "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}"
         "/attribute.repository/mindmirror/mindmirror",
     }
-    assert sorted((g["service_account_id"], g["role"], g["member"]) for g in grants.values()) == sorted(
+    acting_as = [
         (
             f"projects/{project}/serviceAccounts/{ref(name, 'email')}",
             "roles/iam.serviceAccountUser",
             ref("github-deployer"),
         )
         for name in [*SERVICES, *JOBS]
+    ]
+    # To check private services' health after a deploy (tests/test_delivery_identity.py).
+    identity_tokens = (
+        f"projects/{project}/serviceAccounts/{ref('github-deployer', 'email')}",
+        "roles/iam.serviceAccountOpenIdTokenCreator",
+        ref("github-deployer"),
+    )
+    assert sorted((g["service_account_id"], g["role"], g["member"]) for g in grants.values()) == sorted(
+        [*acting_as, identity_tokens]
     )
 
 

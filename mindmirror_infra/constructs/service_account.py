@@ -16,6 +16,7 @@ from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, col
 from mindmirror_infra.errors import InvalidConfig
 
 ACT_AS_ROLE = "roles/iam.serviceAccountUser"
+IDENTITY_TOKEN_ROLE = "roles/iam.serviceAccountOpenIdTokenCreator"
 PROJECT_ROLES = TableKind(ProjectIamMember, "google_project_iam_member", fields=("project", "role", "member"))
 CONDITIONED_PROJECT_ROLES = TableKind(
     ProjectIamMember,
@@ -32,6 +33,13 @@ ACCOUNT_USERS = TableKind(
     "google_service_account_iam_member",
     fields=("service_account_id", "member"),
     attributes={**columns("service_account_id", "member"), "role": ACT_AS_ROLE},
+)
+IDENTITY_TOKEN_CREATORS = TableKind(
+    ServiceAccountIamMember,
+    "google_service_account_iam_member",
+    fields=("service_account_id", "member"),
+    attributes={**columns("service_account_id", "member"), "role": IDENTITY_TOKEN_ROLE},
+    name="identity_token_grants",
 )
 # Basic roles reach every service of the project.
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
@@ -175,5 +183,20 @@ class ServiceAccount(Construct):
             row_key(self.account_id, user.account_id),
             {"service_account_id": self.name_reference, "member": user.member},
             was=address_name(self.account_id, "user", user.account_id),
+        )
+        return grant
+
+    def grant_identity_tokens(self, user: ServiceAccount) -> ServiceAccountIamMember:
+        """Lets ``user`` mint OpenID Connect identity tokens of this account, and no access tokens.
+
+        ``iam.serviceAccountOpenIdTokenCreator`` on this account alone. A row
+        ``["<account>/<user>"]`` of the stack's table
+        ``google_service_account_iam_member.identity_token_grants``.
+        """
+        grant: ServiceAccountIamMember = self._grant_tables.grant(
+            IDENTITY_TOKEN_CREATORS,
+            row_key(self.account_id, user.account_id),
+            {"service_account_id": self.name_reference, "member": user.member},
+            was=address_name(self.account_id, "identity_tokens", user.account_id),
         )
         return grant

@@ -65,7 +65,7 @@ class EnvironmentStack(TerraformStack):
             private_services_connection=self.network.private_services_connection,
         )
         grant_runtime_access(catalog, self.identity, self.data)
-        self.deployer = build_deployer(self, env, self.identity)
+        self.deployer = build_deployer(self, catalog, env, self.identity)
         self.compute = build_compute(
             self,
             catalog,
