@@ -172,6 +172,11 @@ class RegistrySettings:
     protected_tag_prefixes: tuple[str, ...] = ("v",)
     cleanup_dry_run: bool = False
 
+    @property
+    def description(self) -> str:
+        """What the stack and the bootstrap script that creates the repository both describe it as."""
+        return "Container images of the platform's services, jobs and workers"
+
     def validate(self, where: str) -> None:
         rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
         rules.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
