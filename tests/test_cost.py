@@ -326,3 +326,12 @@ def test_check_fails_when_a_budget_is_below_the_fixed_cost(fresh_out: Path, tmp_
         f"  google_billing_budget.monthly: budget $1 a month is below the fixed monthly cost ${fixed:,.2f}"
         in result.stdout
     )
+
+
+def test_cost_of_a_stack_with_an_unclassified_type_fails_naming_it(tmp_path: Path) -> None:
+    stack = tmp_path / "stacks" / "staging" / "cdk.tf.json"
+    stack.parent.mkdir(parents=True)
+    stack.write_text(json.dumps({"resource": {"google_compute_instance": {"vm": {}}}}))
+    code, _, stderr = cost("--dir", str(tmp_path))
+    assert code == 1
+    assert stderr.startswith("error: google_compute_instance.vm: resource type google_compute_instance is neither")
