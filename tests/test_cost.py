@@ -180,6 +180,11 @@ def test_storage_is_the_assumed_size_shared_by_the_repositories_and_buckets() ->
     assert priced == pytest.approx({"Artifact Registry": 0.50, "Cloud Storage": 0.20})
 
 
+def test_a_bucket_outside_the_tables_region_needs_a_price_of_its_own() -> None:
+    with pytest.raises(MissingPrice, match="no price 'storage_standard_eu'"):
+        estimate({"google_storage_bucket": {"d": {"location": "EU", "storage_class": "STANDARD"}}})
+
+
 def test_a_type_neither_priced_nor_free_stops_the_estimate() -> None:
     with pytest.raises(
         UnclassifiedResource, match=r"google_compute_instance\.vm: resource type google_compute_instance "

@@ -1,7 +1,7 @@
 """``mminfra cost`` output: the estimate of each environment as text, Markdown or JSON.
 
-Markdown puts the strategy's table beside every environment's estimate,
-product by product, then each environment's lines.
+Text and JSON give every line of every environment; Markdown puts the
+strategy's table beside each environment's estimate, product by product.
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ def _headline(priced: Priced) -> str:
     )
 
 
-def _footnote(prices: PriceTable) -> str:
-    return (
+def _footnote(prices: PriceTable, *, marked: bool) -> str:
+    note = (
         f"{prices.region} list prices in {prices.currency}, {prices.hours_per_month:g} hours a month "
-        f"(mindmirror_infra/cost/prices.toml). {UNREAD} not readable from a stored page: "
-        "as published on its source page, read on the date the table gives."
+        "(mindmirror_infra/cost/prices.toml)."
     )
+    if marked:
+        note += f" {UNREAD} not readable from a stored page: as published on its source page, read on the date given."
+    return note
 
 
 def render_text(environments: Sequence[Priced], prices: PriceTable) -> str:
@@ -75,7 +77,7 @@ def render_text(environments: Sequence[Priced], prices: PriceTable) -> str:
         for reason, count in _free_reasons(estimate).items():
             out.append(f"    {count:3d}  {reason}")
         out.append("")
-    out.append(_footnote(prices))
+    out.append(_footnote(prices, marked=True))
     return "\n".join(out) + "\n"
 
 
@@ -113,18 +115,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_markdown(environments: Sequence[Priced], prices: PriceTable) -> str:
+    """The strategy's table beside each environment's estimate, product by product; `text` and `json` give the lines."""
     names = [p.estimate.env_name for p in environments]
     out = _table(["Resource", "Strategy's usage", "Strategy", *names], comparison_rows(environments))
-    for priced in environments:
-        # Folded, so the comparison stays readable where Markdown is rendered (README, reviews).
-        out += ["", f"<details><summary>{_headline(priced)}</summary>", ""]
-        rows = [
-            [line.kind, f"`{line.address}`", line.item, _price(line, prices), usd(line.usd)]
-            for line in priced.estimate.lines
-        ]
-        out += _table(["", "Resource", "Item", "Quantity x price", "Month"], rows)
-        out += ["", "</details>"]
-    out += ["", _footnote(prices)]
+    out += ["", *(f"- {_headline(priced)}" for priced in environments)]
+    out += ["", _footnote(prices, marked=False)]
     return "\n".join(out) + "\n"
 
 

@@ -227,7 +227,7 @@ def redis_instance(address: str, body: dict[str, Any], ctx: Context) -> list[Lin
     """The provisioned capacity all month, at its service tier's and capacity tier's rate."""
     size_gb = float(body.get("memory_size_gb", 1))
     service_tier = "standard" if body.get("tier") == "STANDARD_HA" else "basic"
-    capacity_tier = next(name for limit, name in _REDIS_CAPACITY_TIERS if size_gb <= limit)
+    capacity_tier = next((name for limit, name in _REDIS_CAPACITY_TIERS if size_gb <= limit), "m5")
     return [
         ctx.line(address, "Memorystore", f"{size_gb:g} GB, {service_tier} tier",
                  size_gb * ctx.prices.hours_per_month, f"redis_{service_tier}_{capacity_tier}", kind="fixed"),
@@ -254,13 +254,14 @@ def registry(address: str, body: dict[str, Any], ctx: Context) -> list[Line]:
 
 
 def bucket(address: str, body: dict[str, Any], ctx: Context) -> list[Line]:
-    """The assumed documents, shared by the stack's buckets, at the Standard regional rate."""
+    """The assumed documents, shared by the stack's buckets, at the rate of the bucket's class in its region."""
     storage_class = str(body.get("storage_class", "STANDARD")).lower()
-    if str(body.get("location", "")).lower() != ctx.prices.region:
-        ctx.prices.price(f"storage_{storage_class}_{str(body.get('location')).lower()}", address, "bucket storage")
+    location = str(body.get("location", "")).lower()
+    # The table holds regional prices of its own region only; another location needs its own entry.
+    where = "regional" if location == ctx.prices.region else location
     gb = ctx.usage.documents_gb * ctx.share("google_storage_bucket")
     return [
-        ctx.line(address, "Cloud Storage", f"{gb:g} GB stored", gb, f"storage_{storage_class}_regional", kind="fixed")
+        ctx.line(address, "Cloud Storage", f"{gb:g} GB stored", gb, f"storage_{storage_class}_{where}", kind="fixed")
     ]
 
 
