@@ -163,19 +163,21 @@ def check(out_dir: Path, skips: Path, with_checkov: bool) -> None:
 def _check_budgets(out_dir: Path, env_names: list[str]) -> int:
     """Each stack's budget against its fixed monthly cost (docs/decisions/0014-cost-in-review.md)."""
     from mindmirror_infra.cost.budget import budget_findings
-    from mindmirror_infra.cost.prices import MissingPrice
+    from mindmirror_infra.cost.estimate import estimate_output
     from mindmirror_infra.cost.resources import UnclassifiedResource
 
     found = 0
     for env_name in env_names:
         try:
             problems = list(budget_findings(out_dir, env_name))
-        except (MissingPrice, UnclassifiedResource) as error:
+        except UnclassifiedResource as error:
             problems = [str(error)]
         found += len(problems)
         click.echo(f"{env_name}: {len(problems)} budget findings")
         for problem in problems:
             click.echo(f"  {problem}")
+        for gap in [] if problems else estimate_output(out_dir, env_name).unpriced:
+            click.echo(f"  warning: left out of the estimate: {gap}")
     return found
 
 
@@ -188,7 +190,7 @@ def cost(env_names: tuple[str, ...], output_format: str, out_dir: Path) -> None:
     """Monthly estimate of each stack in DIR: per resource, fixed (no traffic) apart from usage, and a total."""
     from mindmirror_infra.cost.budget import budget_amounts
     from mindmirror_infra.cost.estimate import estimate_output
-    from mindmirror_infra.cost.prices import MissingPrice, load_prices
+    from mindmirror_infra.cost.prices import load_prices
     from mindmirror_infra.cost.report import RENDERERS, Priced
     from mindmirror_infra.cost.resources import UnclassifiedResource
 
@@ -203,7 +205,7 @@ def cost(env_names: tuple[str, ...], output_format: str, out_dir: Path) -> None:
     for name in selected:
         try:
             estimate = estimate_output(out_dir, name)
-        except (MissingPrice, UnclassifiedResource) as error:
+        except UnclassifiedResource as error:
             fail(str(error), 1)
         amounts = budget_amounts(json.loads(stack_file(out_dir, name).read_text()))
         environments.append(Priced(estimate, sum(amounts.values()) if amounts else None))

@@ -16,7 +16,7 @@ from mindmirror_infra.catalog import Catalog, Traffic
 from mindmirror_infra.cli import main
 from mindmirror_infra.cost import StackEstimate, estimate_output, estimate_stack
 from mindmirror_infra.cost.budget import budget_amounts, derived_budget
-from mindmirror_infra.cost.prices import PRICE_TABLE, MissingPrice, load_prices, parse_prices
+from mindmirror_infra.cost.prices import PRICE_TABLE, load_prices, parse_prices
 from mindmirror_infra.cost.resources import FREE, PRICED, UnclassifiedResource
 from mindmirror_infra.cost.strategy import STRATEGY_TABLE
 from mindmirror_infra.cost.usage import Usage, read_usage, usage_document, usage_of
@@ -127,16 +127,21 @@ def test_memorystore_for_redis_is_priced_by_tier_and_capacity() -> None:
     assert cost_of({"google_redis_instance": {"cache": standard}}) == pytest.approx(93.44)
 
 
-def test_a_capacity_tier_without_a_price_names_the_price_to_add() -> None:
-    with pytest.raises(MissingPrice, match=r"google_redis_instance\.cache: no price 'redis_basic_m2'"):
-        estimate({"google_redis_instance": {"cache": {"tier": "BASIC", "memory_size_gb": 5}}})
+def test_a_quantity_without_a_price_is_shown_apart_and_left_out_of_the_total() -> None:
+    result = estimate({"google_redis_instance": {"cache": {"tier": "BASIC", "memory_size_gb": 5}}})
+    assert [str(gap) for gap in result.unpriced] == [
+        "google_redis_instance.cache: 5 GB, basic tier: no price 'redis_basic_m2' in prices.toml; "
+        "add it with its source page"
+    ]
+    assert "google_redis_instance.cache" not in result.by_resource()
+    assert result.total_usd == 0
 
 
 def test_memorystore_for_valkey_is_priced_per_node_once_its_node_type_has_a_price() -> None:
-    valkey = {"google_memorystore_instance": {"cache": {"node_type": "standard-small", "shard_count": 1,
+    # As the provider writes it: the API's enum.
+    valkey = {"google_memorystore_instance": {"cache": {"node_type": "STANDARD_SMALL", "shard_count": 1,
                                                         "replica_count": 1}}}  # fmt: skip
-    with pytest.raises(MissingPrice, match="no price 'valkey_standard_small'"):
-        estimate(valkey)
+    assert [gap.price_key for gap in estimate(valkey).unpriced] == ["valkey_standard_small"]
     document = tomllib.loads(PRICE_TABLE.read_text())
     document["prices"]["valkey_standard_small"] = {
         "usd": 0.1, "unit": "node-hour", "sku": "test", "source": "test", "read": "test", "evidence": "test",
@@ -181,8 +186,8 @@ def test_storage_is_the_assumed_size_shared_by_the_repositories_and_buckets() ->
 
 
 def test_a_bucket_outside_the_tables_region_needs_a_price_of_its_own() -> None:
-    with pytest.raises(MissingPrice, match="no price 'storage_standard_eu'"):
-        estimate({"google_storage_bucket": {"d": {"location": "EU", "storage_class": "STANDARD"}}})
+    result = estimate({"google_storage_bucket": {"d": {"location": "EU", "storage_class": "STANDARD"}}})
+    assert [gap.price_key for gap in result.unpriced] == ["storage_standard_eu"]
 
 
 def test_a_type_neither_priced_nor_free_stops_the_estimate() -> None:
@@ -200,6 +205,11 @@ def test_every_resource_type_in_the_stacks_is_priced_or_free_with_a_reason(stack
     assert all(FREE.values())
     for config in stacks.values():
         assert set(config["resource"]) <= set(PRICED) | set(FREE)
+
+
+def test_every_quantity_in_the_stacks_has_a_price(catalog: Catalog, fresh_out: Path) -> None:
+    for env in catalog.environments:
+        assert [str(gap) for gap in estimate_output(fresh_out, env.name).unpriced] == []
 
 
 def test_every_price_names_its_sku_source_and_date() -> None:

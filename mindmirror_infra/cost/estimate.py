@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mindmirror_infra.cost.prices import PriceTable, load_prices
-from mindmirror_infra.cost.resources import FREE, Context, Line, rule_for
+from mindmirror_infra.cost.resources import FREE, Context, Line, Unpriced, rule_for
 from mindmirror_infra.cost.usage import Usage, read_usage
 from mindmirror_infra.invariants import resources_of
 from mindmirror_infra.layout import stack_file
@@ -33,12 +33,14 @@ class Free:
 
 @dataclass(frozen=True)
 class StackEstimate:
-    """One environment's month: a line per priced quantity, and each free resource with its reason."""
+    """One environment's month: a line per priced quantity, each free resource with its reason, and
+    each quantity the price table lacks (``unpriced``, left out of every total)."""
 
     env_name: str
     lines: tuple[Line, ...]
     free: tuple[Free, ...]
     budget_margin: float
+    unpriced: tuple[Unpriced, ...] = ()
 
     @property
     def fixed_usd(self) -> float:
@@ -68,7 +70,7 @@ class StackEstimate:
 
 
 def estimate_stack(env_name: str, config: Mapping[str, Any], usage: Usage, prices: PriceTable) -> StackEstimate:
-    """Prices every resource instance of ``config``; raises for a type neither priced nor free, or a missing price."""
+    """Prices every resource instance of ``config``; raises ``UnclassifiedResource`` for a type in no table."""
     found = list(resources_of(dict(config), lambda _: True))
     ctx = Context(prices, usage, dict(Counter(kind for kind, _, _ in found)))
     lines: list[Line] = []
@@ -80,7 +82,10 @@ def estimate_stack(env_name: str, config: Mapping[str, Any], usage: Usage, price
         else:
             lines += rule(address, body, ctx)
     lines += _project_lines(ctx)
-    return StackEstimate(env_name, tuple(_after_free_allotments(lines, prices)), tuple(free), usage.budget_margin)
+    priced = [line for line in lines if line.price_key in prices.prices]
+    return StackEstimate(
+        env_name, tuple(_after_free_allotments(priced, prices)), tuple(free), usage.budget_margin, tuple(ctx.unpriced)
+    )
 
 
 def _project_lines(ctx: Context) -> list[Line]:

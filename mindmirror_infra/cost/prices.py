@@ -13,15 +13,6 @@ from typing import Any
 PRICE_TABLE = Path(__file__).with_name("prices.toml")
 
 
-class MissingPrice(Exception):
-    """A billable resource whose price the table lacks: add it, with its source, before estimating."""
-
-    def __init__(self, address: str, key: str, what: str) -> None:
-        super().__init__(f"{address}: no price {key!r} in {PRICE_TABLE.name} for {what}; add it with its source page")
-        self.address = address
-        self.key = key
-
-
 @dataclass(frozen=True)
 class Price:
     """One list price: ``usd`` per ``unit`` of the SKU ``sku``, read from ``source`` on ``read``.
@@ -52,11 +43,6 @@ class PriceTable:
     currency: str
     hours_per_month: float
     prices: Mapping[str, Price]
-
-    def price(self, key: str, address: str, what: str) -> Price:
-        if key not in self.prices:
-            raise MissingPrice(address, key, what)
-        return self.prices[key]
 
     @property
     def seconds_per_month(self) -> float:

@@ -47,9 +47,11 @@ def _price(line: Line, prices: PriceTable) -> str:
 def _headline(priced: Priced) -> str:
     estimate = priced.estimate
     budget = "no budget" if priced.budget_usd is None else f"budget {usd(priced.budget_usd)}"
+    count = len(estimate.unpriced)
+    gaps = f"; {count} {'quantity' if count == 1 else 'quantities'} unpriced, not in the total" if count else ""
     return (
         f"{estimate.env_name}: {usd(estimate.total_usd)} a month: {usd(estimate.fixed_usd)} fixed (no traffic), "
-        f"{usd(estimate.usage_usd)} usage; {budget}"
+        f"{usd(estimate.usage_usd)} usage; {budget}{gaps}"
     )
 
 
@@ -73,6 +75,9 @@ def render_text(environments: Sequence[Priced], prices: PriceTable) -> str:
             out.append(f"  {kind}:")
             for line in lines:
                 out.append(f"    {usd(line.usd):>10}  {line.address}  {line.item}  ({_price(line, prices)})")
+        if estimate.unpriced:
+            out.append("  unpriced (not in the total):")
+            out += [f"    {gap}" for gap in estimate.unpriced]
         out.append(f"  free: {len(estimate.free)} resources")
         for reason, count in _free_reasons(estimate).items():
             out.append(f"    {count:3d}  {reason}")
@@ -119,6 +124,7 @@ def render_markdown(environments: Sequence[Priced], prices: PriceTable) -> str:
     names = [p.estimate.env_name for p in environments]
     out = _table(["Resource", "Strategy's usage", "Strategy", *names], comparison_rows(environments))
     out += ["", *(f"- {_headline(priced)}" for priced in environments)]
+    out += [f"- unpriced in {p.estimate.env_name}: {gap}" for p in environments for gap in p.estimate.unpriced]
     out += ["", _footnote(prices, marked=False)]
     return "\n".join(out) + "\n"
 
@@ -151,6 +157,10 @@ def render_json(environments: Sequence[Priced], prices: PriceTable) -> str:
                 "budget_margin": p.estimate.budget_margin,
                 "lines": [line_document(line) for line in p.estimate.lines],
                 "free": [{"address": f.address, "reason": f.reason} for f in p.estimate.free],
+                "unpriced": [
+                    {"address": gap.address, "item": gap.item, "price_key": gap.price_key}
+                    for gap in p.estimate.unpriced
+                ],
             }
             for p in environments
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mindmirror_infra.cost.prices import PriceTable
@@ -49,15 +49,34 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Unpriced:
+    """A quantity the price table has no price for: shown apart, never counted as free."""
+
+    address: str
+    item: str
+    price_key: str
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.item}: no price {self.price_key!r} in prices.toml; add it with its source page"
+
+
+@dataclass(frozen=True)
 class Context:
-    """What a pricing rule reads besides the resource: prices, usage, and how many of each type the stack has."""
+    """What a pricing rule reads besides the resource: prices, usage, and how many of each type the stack has.
+
+    A quantity whose price the table lacks is recorded in ``unpriced`` and left out of the lines.
+    """
 
     prices: PriceTable
     usage: Usage
     counts: dict[str, int]
+    unpriced: list[Unpriced] = field(default_factory=list)
 
     def line(self, address: str, product: str, item: str, quantity: float, key: str, *, kind: Kind) -> Line:
-        price = self.prices.price(key, address, item)
+        price = self.prices.prices.get(key)
+        if price is None:
+            self.unpriced.append(Unpriced(address, item, key))
+            return Line(address, product, item, quantity, "", key, 0.0, kind)
         return Line(address, product, item, quantity, price.unit, key, quantity * price.usd, kind)
 
     def share(self, resource_type: str) -> float:
@@ -235,8 +254,12 @@ def redis_instance(address: str, body: dict[str, Any], ctx: Context) -> list[Lin
 
 
 def memorystore_instance(address: str, body: dict[str, Any], ctx: Context) -> list[Line]:
-    """Memorystore for Valkey: every node (shards times one primary and its replicas) all month."""
-    node_type = str(body.get("node_type", "highmem-medium"))
+    """Memorystore for Valkey: every node (shards times one primary and its replicas) all month.
+
+    AOF persistence, which the instance may add, is not counted.
+    """
+    # The provider writes the API's enum (STANDARD_SMALL); the pricing page, standard-small.
+    node_type = str(body.get("node_type", "HIGHMEM_MEDIUM")).lower().replace("_", "-")
     nodes = int(body.get("shard_count", 1)) * (1 + int(body.get("replica_count", 0)))
     return [
         ctx.line(address, "Memorystore", f"{nodes} {node_type} node(s)", nodes * ctx.prices.hours_per_month,
@@ -336,6 +359,8 @@ FREE: dict[str, str] = {
     "google_sql_user": "a user inside an instance; the instance is priced",
     "google_monitoring_notification_channel": "notification channels have no charge",
     "google_billing_budget": "budgets have no charge",
+    "google_network_connectivity_service_connection_policy": "a service connection policy has no charge "
+    "(the Private Service Connect endpoints Memorystore creates through it are not priced here)",
     "google_logging_metric": "its samples are Monitoring ingestion of a few kilobytes a month, "
     "far inside the 150 MiB a billing account ingests free",
 }
