@@ -19,6 +19,7 @@ from mindmirror_infra.catalog import (
     Service,
     ServiceSettings,
     ServiceSize,
+    Traffic,
     TrafficSplit,
 )
 from mindmirror_infra.catalog import mindmirror as embedded
@@ -45,6 +46,10 @@ def operations(**changes: Any) -> Catalog:
 
 def repository(**changes: Any) -> Catalog:
     return variants.with_production(github_repository=replace(embedded.PRODUCTION.github_repository, **changes))
+
+
+def usage(**changes: Any) -> Catalog:
+    return variants.with_production_part("usage", **changes)
 
 
 def network(**changes: Any) -> Catalog:
@@ -218,6 +223,19 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "deploy_refs_a_string": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs="refs/heads/main")),
     "deploy_refs_every_branch": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs=("refs/heads/*",))),
     "deploy_refs_quote": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs=('refs/heads/m" || "',))),
+    "budget_margin_negative": (f"{P}.operations.budget_margin", lambda: operations(budget_margin=-0.1)),
+    # usage assumptions of the cost estimate
+    "usage_of_unknown_service": (f"{P}.usage.traffic", lambda: usage(traffic={"nope": Traffic()})),
+    "usage_of_a_worker": (f"{P}.usage.traffic", lambda: usage(traffic={"celery-worker": Traffic()})),
+    "usage_negative_requests": (
+        f"{P}.usage.traffic[web-app].requests_per_month",
+        lambda: usage(traffic={"web-app": Traffic(requests_per_month=-1)}),
+    ),
+    "usage_request_of_no_time": (
+        f"{P}.usage.default_traffic.seconds_per_request",
+        lambda: usage(default_traffic=Traffic(seconds_per_request=0)),
+    ),
+    "usage_negative_logs": (f"{P}.usage.log_gib_per_month", lambda: usage(log_gib_per_month=-1)),
 }
 
 

@@ -21,6 +21,7 @@ from mindmirror_infra.catalog.system import (
     SecretMount,
     Service,
 )
+from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 __all__ = [
     "DATABASE_NAMES_VARIABLE",
@@ -42,5 +43,7 @@ __all__ = [
     "Service",
     "ServiceSettings",
     "ServiceSize",
+    "Traffic",
     "TrafficSplit",
+    "UsageAssumptions",
 ]
