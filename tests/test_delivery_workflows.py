@@ -22,6 +22,7 @@ from mindmirror_infra.delivery.plan import delivery_plan
 from mindmirror_infra.delivery.render import INSTALLED, MARK, SCRIPTS, WORKFLOWS, install, render, rendered_files
 from tests.conftest import REPO
 from tests.delivery_project import Project
+from tests.test_bootstrap_gcloud import SIGNED_OUT, gcloud
 from tests.test_drift import differing_files
 
 BIN = Path(sys.executable).parent
@@ -170,9 +171,17 @@ def test_every_workload_and_job_appears_where_it_should(
 
 
 def test_production_deploys_through_its_github_environment(workflows: dict[str, Any]) -> None:
-    for name, job in (("deploy", "deploy"), ("rollback", "rollback")):
-        assert workflows[name]["jobs"][job]["environment"] == "${{ needs.target.outputs.environment }}"
-        assert workflows[name]["jobs"][job]["permissions"] == {"contents": "read", "id-token": "write"}
+    signing_in = [
+        job
+        for workflow in workflows.values()
+        for job in workflow["jobs"].values()
+        if job.get("permissions", {}).get("id-token") == "write" and "uses" not in job
+    ]
+    assert len(signing_in) == len(workflows["build-and-push"]["jobs"]) - 1 + 2
+    for job in signing_in:
+        # The deployer's trust admits jobs of the environment's GitHub environment only.
+        assert job["environment"] == "${{ needs.target.outputs.github_environment }}"
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
     for workflow in workflows.values():
         assert workflow["permissions"] == {}
 
@@ -246,26 +255,14 @@ def test_every_gcloud_command_line_parses_with_the_real_gcloud(
     shapes = {gcloud_shape(argv): argv for argv in calls}
     assert len(shapes) >= 10
 
-    config = tmp_path / "gcloud-config"
-    config.mkdir()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "CLOUDSDK_CONFIG": str(config),
-        "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
-    }
-
-    def parse(argv: list[str]) -> tuple[list[str], int, str]:
-        done = subprocess.run(
-            [str(REAL_GCLOUD), *argv], env=env, capture_output=True, text=True, check=False, timeout=120
-        )
-        return argv, done.returncode, done.stderr
+    def parse(argv: list[str]) -> tuple[list[str], Any]:
+        return argv, gcloud(argv, tmp_path / f"gcloud-{abs(hash(tuple(argv)))}")
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(parse, shapes.values()))
-    for argv, code, stderr in results:
-        assert code != 2, f"gcloud {' '.join(argv)}: {stderr}"
-        assert "You do not currently have an active account selected" in stderr, f"gcloud {' '.join(argv)}: {stderr}"
+    for argv, done in results:
+        assert done.returncode != 2, f"gcloud {' '.join(argv)}: {done.stderr}"
+        assert any(s in done.stderr for s in SIGNED_OUT), f"gcloud {' '.join(argv)}: {done.stderr}"
 
 
 def test_the_rendered_folder_is_replaced_all_at_once(catalog: Catalog, tmp_path: Path) -> None:

@@ -3,10 +3,11 @@
 # change mindmirror_infra/catalog/ there, run `make synth`, then
 # `mminfra workflows install <this repository>`.
 #
-# Which environment a run deploys to, and from which refs it may: production
-# from main or a v* tag only, every other environment from the branch of
-# its own name. Prints key=value lines for $GITHUB_OUTPUT; a ref that may not
-# deploy to the environment exits 2 before anything is built.
+# Which environment a run deploys to, and whether its ref may: each
+# environment deploys only from its deploy refs, the refs the deployer's trust
+# admits (production: refs/heads/main, refs/tags/v*; staging: refs/heads/staging).
+# Prints key=value lines for $GITHUB_OUTPUT; a ref that may not deploy to the
+# environment exits 2 before anything is built.
 #
 # Environment:
 #   EVENT        github.event_name
@@ -50,12 +51,14 @@ case "$environment" in
     region=us-central1
     registry=us-central1-docker.pkg.dev/mindmirror-prod/services
     deployer=github-deployer@mindmirror-prod.iam.gserviceaccount.com
+    github_environment=production
     ;;
   staging)
     project=mindmirror-staging
     region=us-central1
     registry=us-central1-docker.pkg.dev/mindmirror-staging/services
     deployer=github-deployer@mindmirror-staging.iam.gserviceaccount.com
+    github_environment=staging
     ;;
   *) die "environment '$environment': expected one of production, staging" ;;
 esac
@@ -88,6 +91,7 @@ fi
 
 cat <<EOF
 environment=$environment
+github_environment=$github_environment
 project=$project
 region=$region
 registry=$registry

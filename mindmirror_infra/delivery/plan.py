@@ -12,11 +12,7 @@ from typing import Literal
 
 from mindmirror_infra.catalog import DEPLOYER_ACCOUNT_ID, MIGRATIONS_IMAGE, Catalog, Environment, Service
 
-# The environment that deploys from `main` and release tags; every other
-# environment deploys from the branch of its own name (the strategy's staging).
-PRODUCTION = "production"
-MAIN_BRANCH = "main"
-RELEASE_TAGS = "v*"
+BRANCHES, TAGS = "refs/heads/", "refs/tags/"
 # Where each image's Dockerfile lives in the application repository, built
 # with the repository's root as context (the strategy's `-f <service>/Dockerfile .`).
 DOCKERFILE = "{name}/Dockerfile"
@@ -57,13 +53,20 @@ class Workload:
 
 @dataclass(frozen=True)
 class Target:
-    """One environment as the workflows see it."""
+    """One environment as the workflows see it.
+
+    ``branches`` and ``tags`` are its ``deploy_refs`` (a final ``*`` a
+    prefix): the deployer's trust admits jobs from those refs only, in the
+    GitHub environment ``github_environment``.
+    """
 
     name: str
+    github_environment: str
     project_id: str
     region: str
     registry: str
     deployer: str
+    refs: tuple[str, ...]
     branches: tuple[str, ...]
     tags: tuple[str, ...]
 
@@ -90,15 +93,16 @@ class DeliveryPlan:
 
 
 def _target(env: Environment) -> Target:
-    production = env.name == PRODUCTION
     return Target(
         name=env.name,
+        github_environment=env.github_environment,
         project_id=env.project_id,
         region=env.region,
         registry=f"{env.region}-docker.pkg.dev/{env.project_id}/{env.registry.repository}",
         deployer=f"{DEPLOYER_ACCOUNT_ID}@{env.project_id}.iam.gserviceaccount.com",
-        branches=(MAIN_BRANCH,) if production else (env.name,),
-        tags=(RELEASE_TAGS,) if production else (),
+        refs=env.deploy_refs,
+        branches=tuple(r.removeprefix(BRANCHES) for r in env.deploy_refs if r.startswith(BRANCHES)),
+        tags=tuple(r.removeprefix(TAGS) for r in env.deploy_refs if r.startswith(TAGS)),
     )
 
 
@@ -120,7 +124,7 @@ def delivery_plan(catalog: Catalog) -> DeliveryPlan:
     migrated = tuple(w.name for w in workloads if w.migration_job)
     if migrated:
         images.append(Image(MIGRATIONS_IMAGE, DOCKERFILE.format(name=MIGRATIONS_IMAGE), migrated))
-    repositories = {env.github_repository for env in catalog.environments}
+    repositories = {env.github_repository.name for env in catalog.environments}
     return DeliveryPlan(
         # The catalog checks each environment's repository; the workflows live in one.
         repository=sorted(repositories)[0],

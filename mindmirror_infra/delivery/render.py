@@ -19,7 +19,7 @@ from jinja2 import PackageLoader, StrictUndefined
 
 from mindmirror_infra.catalog import MIGRATIONS_IMAGE, Catalog
 from mindmirror_infra.delivery.actions import ACTIONS
-from mindmirror_infra.delivery.plan import MAIN_BRANCH, PRODUCTION, RELEASE_TAGS, DeliveryPlan, delivery_plan
+from mindmirror_infra.delivery.plan import DeliveryPlan, delivery_plan
 from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.output import staging_folder, swap
 
@@ -66,8 +66,6 @@ def rendered_files(catalog: Catalog) -> dict[Path, str]:
         "plan": plan,
         "header": HEADER,
         "actions": ACTIONS,
-        "production": PRODUCTION,
-        "production_refs": f"{MAIN_BRANCH} or a {RELEASE_TAGS} tag",
         "migrations_image": MIGRATIONS_IMAGE,
         "scripts_dir": INSTALLED[SCRIPTS],
         "provider": provider_expression(plan),
