@@ -20,7 +20,7 @@ MAKEFLAGS += -j3 --output-sync=target
 synth: setup
 	$(PY) -m mindmirror_infra.cli synth
 	$(PY) -m mindmirror_infra.cli bootstrap render
-	$(PY) -m mindmirror_infra.cli workflows render
+	$(PY) -m mindmirror_infra.cli workflows render --own-workflow .github/workflows/infrastructure.yml
 
 test: setup lint typecheck unit
 

@@ -262,14 +262,22 @@ def workflows() -> None:
 
 @workflows.command("render")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_DELIVERY_OUT, show_default=True)
+@click.option(
+    "--own-workflow",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write this repository's own workflow (test, validate, plan, apply) to this file.",
+)
 @catalog_option
-def workflows_render(out_dir: Path, catalog_ref: str) -> None:
+def workflows_render(out_dir: Path, own_workflow: Path | None, catalog_ref: str) -> None:
     """Render the workflows into OUT/workflows/ and their scripts into OUT/scripts/ (all or nothing)."""
-    from mindmirror_infra.delivery.render import render
+    from mindmirror_infra.delivery.render import render, write_own_workflow
 
     catalog = load_catalog(catalog_ref)
     try:
         written = render(catalog, out_dir)
+        if own_workflow is not None:
+            written.append(write_own_workflow(catalog, own_workflow.absolute()))
     except InvalidConfig as error:
         fail(str(error))
     for path in written:

@@ -19,7 +19,17 @@ from click.testing import CliRunner
 from mindmirror_infra.catalog import MIGRATIONS_IMAGE, Catalog
 from mindmirror_infra.cli import main
 from mindmirror_infra.delivery.plan import delivery_plan
-from mindmirror_infra.delivery.render import INSTALLED, MARK, SCRIPTS, WORKFLOWS, install, render, rendered_files
+from mindmirror_infra.delivery.render import (
+    INSTALLED,
+    MARK,
+    OWN_WORKFLOW,
+    SCRIPTS,
+    WORKFLOWS,
+    install,
+    own_workflow,
+    render,
+    rendered_files,
+)
 from tests.conftest import REPO
 from tests.delivery_project import Project
 from tests.test_bootstrap_gcloud import SIGNED_OUT, gcloud
@@ -47,9 +57,13 @@ OWNED_BY_THE_STACKS = (
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 
 
+OWN = REPO / ".github" / "workflows" / OWN_WORKFLOW
+
+
 @pytest.fixture(scope="module")
 def files(catalog: Catalog) -> dict[Path, str]:
-    return rendered_files(catalog)
+    """The application repository's files, and this repository's own workflow beside them."""
+    return {**rendered_files(catalog), WORKFLOWS / OWN_WORKFLOW: own_workflow(catalog)}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +77,8 @@ def application_repository(catalog: Catalog, tmp_path_factory: pytest.TempPathFa
     folder = tmp_path_factory.mktemp("application")
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
     install(catalog, folder)
+    # This repository's own workflow is linted the same way.
+    (folder / INSTALLED[WORKFLOWS] / OWN_WORKFLOW).write_text(own_workflow(catalog))
     return folder
 
 
@@ -125,7 +141,28 @@ def test_every_action_is_pinned_to_a_full_commit(files: dict[Path, str]) -> None
 def test_every_file_says_it_is_rendered(files: dict[Path, str]) -> None:
     for path, text in files.items():
         head = text.splitlines()[1 if text.startswith("#!") else 0]
-        assert head == MARK, path
+        assert head.startswith("# Rendered by mminfra from the catalog"), path
+        assert (head == MARK) == (path.name != OWN_WORKFLOW), path
+
+
+def test_this_repositorys_workflow_matches_a_fresh_render(catalog: Catalog) -> None:
+    assert OWN.read_text() == own_workflow(catalog), "run `make synth` and commit .github/workflows/"
+
+
+def test_this_repository_validates_and_plans_every_stack_and_applies_each_in_its_environment(
+    catalog: Catalog, workflows: dict[str, Any]
+) -> None:
+    jobs = workflows[Path(OWN_WORKFLOW).stem]["jobs"]
+    names = [e.name for e in catalog.environments]
+    expected = ["test"] + [f"{kind}-{n}" for n in names for kind in ("validate", "plan")]
+    assert list(jobs) == expected + [f"apply-{n}" for n in names]
+    for env in catalog.environments:
+        steps = [step.get("run", "") for step in jobs[f"validate-{env.name}"]["steps"]]
+        assert f"tofu -chdir=generated/stacks/{env.name} init -backend=false -input=false" in steps
+        assert f"tofu -chdir=generated/stacks/{env.name} validate" in steps
+        assert "environment" not in jobs[f"plan-{env.name}"]
+        assert "-lock=false" in jobs[f"plan-{env.name}"]["steps"][-1]["run"]
+        assert jobs[f"apply-{env.name}"]["environment"] == env.github_environment
 
 
 def test_nothing_the_stacks_own_is_passed(files: dict[Path, str]) -> None:
@@ -173,7 +210,8 @@ def test_every_workload_and_job_appears_where_it_should(
 def test_production_deploys_through_its_github_environment(workflows: dict[str, Any]) -> None:
     signing_in = [
         job
-        for workflow in workflows.values()
+        for name, workflow in workflows.items()
+        if name != Path(OWN_WORKFLOW).stem
         for job in workflow["jobs"].values()
         if job.get("permissions", {}).get("id-token") == "write" and "uses" not in job
     ]
@@ -193,7 +231,7 @@ def test_install_writes_the_workflows_and_scripts_and_replaces_only_its_own(
     result = runner.invoke(main, ["workflows", "install", str(tmp_path)])
     assert result.exit_code == 0, result.output
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
-    expected = sorted(str(INSTALLED[p.parent] / p.name) for p in files)
+    expected = sorted(str(INSTALLED[p.parent] / p.name) for p in files if p.name != OWN_WORKFLOW)
     assert written == expected
     assert all(os.access(tmp_path / p, os.X_OK) for p in written if p.endswith(".sh"))
     assert runner.invoke(main, ["workflows", "install", str(tmp_path)]).exit_code == 0

@@ -71,13 +71,18 @@ class Target:
     tags: tuple[str, ...]
 
     @property
+    def variable(self) -> str:
+        """The environment in the names of GitHub Actions variables: ``PRODUCTION``."""
+        return self.name.upper().replace("-", "_")
+
+    @property
     def provider_variable(self) -> str:
         """The GitHub Actions variable holding the stack's ``workload_identity_provider`` output.
 
         The provider's name carries the project number, which the catalog does
         not know, so the user copies it from ``tofu output`` once.
         """
-        return "WORKLOAD_IDENTITY_PROVIDER_" + self.name.upper().replace("-", "_")
+        return f"WORKLOAD_IDENTITY_PROVIDER_{self.variable}"
 
 
 @dataclass(frozen=True)

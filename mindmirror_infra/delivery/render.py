@@ -33,6 +33,8 @@ EXECUTABLE = 0o755
 # The first line of every rendered file (after a script's shebang): how
 # `workflows install` tells its own files from the user's.
 MARK = "# Rendered by mminfra from the catalog of mindmirror-infra. Do not edit:"
+OWN_WORKFLOW = "infrastructure.yml"
+OWN_MARK = "# Rendered by mminfra from the catalog (mindmirror_infra/catalog/). Do not edit:"
 HEADER = (
     f"{MARK}\n"
     "# change mindmirror_infra/catalog/ there, run `make synth`, then\n"
@@ -87,6 +89,24 @@ def provider_expression(plan: DeliveryPlan) -> str:
         f"needs.target.outputs.environment == '{t.name}' && vars.{t.provider_variable}" for t in plan.targets
     )
     return f"${{{{ {chosen} || '' }}}}"
+
+
+def own_workflow(catalog: Catalog) -> str:
+    """This repository's workflow (``.github/workflows/infrastructure.yml``): test, validate, plan, apply."""
+    context = {"plan": delivery_plan(catalog), "header": HEADER.replace(MARK, OWN_MARK), "actions": ACTIONS}
+    return _jinja(("{=", "=}")).get_template(f"{OWN_WORKFLOW}.j2").render(context)
+
+
+def write_own_workflow(catalog: Catalog, path: Path) -> Path:
+    """Replaces the file at ``path`` whole with this repository's workflow."""
+    text = own_workflow(catalog)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.chmod(scratch, 0o644)
+    os.replace(scratch, path)
+    return path
 
 
 def _check_job_ids(plan: DeliveryPlan) -> None:
