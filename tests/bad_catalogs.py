@@ -138,6 +138,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         "services[habits-service].secrets",
         lambda: variants.with_service("habits-service", secrets=(embedded.JWT,)),
     ),
+    "smoke_of_two_lines": ("services[web-app].smoke", lambda: variants.with_service("web-app", smoke="true\nfalse")),
     "invokers_of_a_public_service": (
         "services[web-app].invokers",
         lambda: variants.with_service("web-app", invokers=("mesh-gateway",)),
