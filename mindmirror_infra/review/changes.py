@@ -9,6 +9,7 @@ who gets which role on what. docs/decisions/0017-plan-free-review.md
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -53,7 +54,7 @@ ABSENT = Absent()
 @dataclass(frozen=True)
 class AttributeChange:
     path: str
-    """Nested path, list indices included: ``template[0].containers[0].image``."""
+    """Nested path: ``template.containers[0].image``; a block of a list named by its name, ``volumes["jwt"]``."""
     old: Any
     new: Any
     forces: str | None = None
@@ -238,14 +239,18 @@ def _destroyed(address: str, old: tuple[str, dict[str, Any]], declared: set[str]
     elif _stateful(kind):
         # A resource block removed whole takes its prevent_destroy with it; only the
         # API's own protection, as last applied, can still refuse the delete.
-        protections = [".".join(path) for path, value in API_PROTECTION.get(kind, ()) if block(body, *path) == value]
+        protections = [
+            f"{'.'.join(path)} = {json.dumps(value)}"
+            for path, value in API_PROTECTION.get(kind, ())
+            if block(body, *path) == value
+        ]
         if protections:
-            will_fail = f"the API refuses the delete while {' and '.join(protections)} is set (as last applied)"
-    note = (
-        "its resource block is gone, so prevent_destroy no longer applies"
-        if _stateful(kind) and resource not in declared and _prevents_destroy(body)
-        else None
-    )
+            will_fail = f"the delete is refused: {', '.join(protections)} (as last applied)"
+    note = None
+    if body.get("deletion_policy") == "ABANDON":
+        note = "deletion_policy ABANDON: OpenTofu forgets it, the data stays in GCP"
+    elif _stateful(kind) and resource not in declared and _prevents_destroy(body):
+        note = "its resource block is gone, so prevent_destroy no longer applies"
     return ResourceChange(
         Action.DESTROY, address, kind, _key(address), stateful=_stateful(kind), will_fail=will_fail, note=note
     )
@@ -303,19 +308,35 @@ def _hidden(value: Any) -> Any:
 
 
 def _differences(path: str, old: Any, new: Any) -> Iterator[tuple[str, Any, Any]]:
-    """``(path, old, new)`` of every leaf that differs; dicts by key, lists by position."""
+    """``(path, old, new)`` of every leaf that differs: dicts by key, lists of named blocks
+    (volumes, env, containers) by name, other lists by position."""
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys()):
             yield from _differences(f"{path}.{key}", old.get(key, ABSENT), new.get(key, ABSENT))
     elif isinstance(old, list) and isinstance(new, list):
+        before, after = _by_name(old), _by_name(new)
+        if before is not None and after is not None:
+            for name in sorted(before.keys() | after.keys()):
+                yield from _differences(f'{path}["{name}"]', before.get(name, ABSENT), after.get(name, ABSENT))
+            return
         for index in range(max(len(old), len(new))):
-            before = old[index] if index < len(old) else ABSENT
-            after = new[index] if index < len(new) else ABSENT
-            yield from _differences(f"{path}[{index}]", before, after)
+            yield from _differences(
+                f"{path}[{index}]",
+                old[index] if index < len(old) else ABSENT,
+                new[index] if index < len(new) else ABSENT,
+            )
     else:
         yield path, old, new
+
+
+def _by_name(items: list[Any]) -> dict[str, Any] | None:
+    """A list of blocks keyed by their ``name``, or None unless every item is a block with a name of its own."""
+    names = [item.get("name") if isinstance(item, dict) else None for item in items]
+    if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
+        return None
+    return dict(zip(names, items, strict=True))
 
 
 def _note_rekeyed_rows(changes: list[ResourceChange], before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -345,7 +366,9 @@ def _grants(resources: dict[str, tuple[str, dict[str, Any]]]) -> Iterator[Grant]
         found = IAM_MEMBER.match(kind)
         if found is None or "member" not in body:
             continue
-        target = ", ".join(f"{_plain(body[name])}" for name in sorted(body.keys() - IAM_FIELDS - META))
+        fields = body.keys() - IAM_FIELDS - META
+        # The project says where, not what, unless it is the resource granted on.
+        target = ", ".join(_plain(body[name]) for name in sorted(fields - {"project"} or fields))
         condition = block(body, "condition", "title") or ""
         yield Grant(_plain(body["member"]), _plain(body["role"]), f"{found.group(1)} {target}", _plain(condition))
 

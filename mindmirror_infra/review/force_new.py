@@ -14,11 +14,12 @@ from functools import cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("force_new.toml")
-INDEX = re.compile(r"\[\d+\]")
+INDEX = re.compile(r"\[(\d+|\"[^\"]*\")\]")
 
 
 def schema_path(path: str) -> str:
-    """``settings[0].ip_configuration[0].ipv4_enabled`` -> ``settings.ip_configuration.ipv4_enabled``."""
+    """``settings[0].ip_configuration.ipv4_enabled`` -> ``settings.ip_configuration.ipv4_enabled``;
+    ``template.volumes["jwt"].name`` -> ``template.volumes.name``."""
     return INDEX.sub("", path)
 
 
