@@ -333,10 +333,8 @@ def _differences(path: str, old: Any, new: Any) -> Iterator[tuple[str, Any, Any]
 
 def _by_name(items: list[Any]) -> dict[str, Any] | None:
     """A list of blocks keyed by their ``name``, or None unless every item is a block with a name of its own."""
-    names = [item.get("name") if isinstance(item, dict) else None for item in items]
-    if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
-        return None
-    return dict(zip(names, items, strict=True))
+    named = {item["name"]: item for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)}
+    return named if len(named) == len(items) else None
 
 
 def _note_rekeyed_rows(changes: list[ResourceChange], before: dict[str, Any], after: dict[str, Any]) -> None:
