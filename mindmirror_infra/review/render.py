@@ -13,6 +13,7 @@ from typing import Any
 from mindmirror_infra.review.changes import ABSENT, AttributeChange, Grant, ResourceChange, Review, StackChanges
 
 VALUE_WIDTH = 120
+IAM_HEADER = ("", "member", "role", "resource")
 
 
 def _value(value: Any) -> str:
@@ -63,10 +64,17 @@ def text(review: Review) -> str:
             if change.note:
                 lines.append(f"      note: {change.note}")
             lines += [f"      ~ {_attribute(a)}" for a in change.attributes]
-        if stack.granted or stack.revoked:
-            lines.append("  IAM (member, role, resource):")
-            for verb, grants in (("granted", stack.granted), ("revoked", stack.revoked)):
-                lines += [f"    {verb:<8} {'  '.join(_grant_row(g))}" for g in grants]
+        rows = [("granted", *_grant_row(g)) for g in stack.granted] + [
+            ("revoked", *_grant_row(g)) for g in stack.revoked
+        ]
+        if rows:
+            lines.append("  IAM:")
+            widths = [max(len(row[n]) for row in [*rows, IAM_HEADER]) for n in range(3)]
+            for row in [IAM_HEADER, *rows]:
+                lines.append(
+                    "    "
+                    + "  ".join(cell.ljust(width) for cell, width in zip(row, [*widths, 0], strict=True)).rstrip()
+                )
     return "\n".join(lines) + "\n"
 
 
