@@ -349,3 +349,16 @@ def test_json_is_complete_and_parses(production: Config) -> None:
         "attributes": [{"path": "settings.tier", "old": old_tier, "new": "db-custom-8-30720"}],
     }
     assert document["stacks"][ENV]["counts"] == {"update": 1}
+
+
+def test_a_moved_block_of_a_whole_table_carries_every_row() -> None:
+    rows = {"a": {"name": "bucket-a"}, "b": {"name": "bucket-b"}}
+    table = {"for_each": rows, "name": "${each.value.name}"}
+    old = {"resource": {"google_storage_bucket": {"old": table}}}
+    new = {
+        "resource": {"google_storage_bucket": {"new": table}},
+        "moved": [{"from": "google_storage_bucket.old", "to": "google_storage_bucket.new"}],
+    }
+    stack = stack_of(compared(old, new))
+    assert actions(stack) == {f'google_storage_bucket.new["{key}"]': Action.MOVE for key in rows}
+    assert [change.moved_from for change in stack.resources] == [f'google_storage_bucket.old["{key}"]' for key in rows]

@@ -202,14 +202,17 @@ def _moves(new: Config, before: dict[str, Any], after: dict[str, Any]) -> dict[s
 
     A block moving a whole resource (no key) carries each of its instances.
     """
+    rows: dict[str, list[str]] = {}
+    for address in before:
+        rows.setdefault(address.split("[", 1)[0], []).append(address)
     carried: dict[str, str] = {}
     for moved in new.get("moved", []):
         source, target = moved["from"], moved["to"]
-        for address in before:
-            if address == source or (address.startswith(f"{source}[") and "[" not in source):
-                destination = target + address[len(source) :]
-                if destination in after and destination not in before and address not in after:
-                    carried[address] = destination
+        sources = [source] if source in before else rows.get(source, []) if "[" not in source else []
+        for address in sources:
+            destination = target + address[len(source) :]
+            if destination in after and destination not in before and address not in after:
+                carried[address] = destination
     return carried
 
 
