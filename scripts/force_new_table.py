@@ -49,24 +49,34 @@ class Attributes:
     sensitive: set[str] = field(default_factory=set)
 
 
+def literal_end(text: str, i: int) -> int | None:
+    """The index just past the Go string, rune or comment starting at ``i``, or None if none starts there."""
+    char = text[i]
+    if char in "\"'":
+        i += 1
+        while text[i] != char:
+            i += 2 if text[i] == "\\" else 1
+        return i + 1
+    if char == "`":
+        return text.index("`", i + 1) + 1
+    if text.startswith("//", i):
+        return text.index("\n", i)
+    if text.startswith("/*", i):
+        return text.index("*/", i) + 2
+    return None
+
+
 def matching_brace(text: str, opening: int) -> int:
     """The index of the ``}`` closing the ``{`` at ``opening``, skipping Go strings and comments."""
     depth, i = 0, opening
     while i < len(text):
-        char = text[i]
-        if char in "\"'":
-            i += 1
-            while text[i] != char:
-                i += 2 if text[i] == "\\" else 1
-        elif char == "`":
-            i = text.index("`", i + 1)
-        elif text.startswith("//", i):
-            i = text.index("\n", i)
-        elif text.startswith("/*", i):
-            i = text.index("*/", i) + 1
-        elif char == "{":
+        end = literal_end(text, i)
+        if end is not None:
+            i = end
+            continue
+        if text[i] == "{":
             depth += 1
-        elif char == "}":
+        elif text[i] == "}":
             depth -= 1
             if depth == 0:
                 return i
@@ -75,12 +85,19 @@ def matching_brace(text: str, opening: int) -> int:
 
 
 def top_level(body: str) -> str:
-    """``body`` with every nested ``{...}`` removed: the fields of this literal only."""
-    parts, i = [], 0
-    while (opening := body.find("{", i)) != -1:
-        parts.append(body[i:opening])
-        i = matching_brace(body, opening) + 1
-    return "".join(parts) + body[i:]
+    """The fields of this literal only: ``body`` without nested ``{...}``, strings and comments."""
+    kept, depth, i = [], 0, 0
+    while i < len(body):
+        end = literal_end(body, i)
+        if end is not None:
+            kept.append(" ")
+            i = end
+            continue
+        depth += {"{": 1, "}": -1}.get(body[i], 0)
+        if depth == 0 and body[i] != "}":
+            kept.append(body[i])
+        i += 1
+    return "".join(kept)
 
 
 class Package:
