@@ -362,3 +362,17 @@ def test_a_moved_block_of_a_whole_table_carries_every_row() -> None:
     stack = stack_of(compared(old, new))
     assert actions(stack) == {f'google_storage_bucket.new["{key}"]': Action.MOVE for key in rows}
     assert [change.moved_from for change in stack.resources] == [f'google_storage_bucket.old["{key}"]' for key in rows]
+
+
+def test_changes_that_ignore_changes_covers_are_not_changes(production: Config) -> None:
+    kind = "google_cloud_run_v2_service"
+    name, body = sorted(production["resource"][kind].items())[0]
+    ignored = body["lifecycle"]["ignore_changes"]
+    image = next(path for path in ignored if path.endswith(".image"))
+    new = copy.deepcopy(production)
+    containers = new["resource"][kind][name]["template"]["containers"]
+    containers[0]["image"] = f"{containers[0]['image']}-next"
+    assert stack_of(compared(production, new)).empty, f"{image} is in ignore_changes"
+    containers[0]["args"] = ["--next"]
+    (change,) = stack_of(compared(production, new)).resources
+    assert [a.path for a in change.attributes] == ["template.containers[0].args"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from mindmirror_infra.instances import UnreadableForEach, instances
 from mindmirror_infra.invariants import API_PROTECTION, STATEFUL_TYPES, block
-from mindmirror_infra.review.force_new import ForceNewTable
+from mindmirror_infra.review.force_new import ForceNewTable, schema_path
 
 Config = dict[str, Any]
 
@@ -270,7 +270,8 @@ def _compared(
 ) -> ResourceChange | None:
     kind, old_body = old
     _, new_body = new
-    attributes = tuple(_attribute_changes(kind, old_body, new_body, table))
+    ignored = _ignored(new_body)
+    attributes = tuple(a for a in _attribute_changes(kind, old_body, new_body, table) if not ignored(a.path))
     moved_from = source if source != address else None
     if not attributes and moved_from is None:
         return None
@@ -291,6 +292,17 @@ def _compared(
         moved_from=moved_from,
         stateful=_stateful(kind),
         will_fail=will_fail,
+    )
+
+
+def _ignored(body: dict[str, Any]) -> Callable[[str], bool]:
+    """Whether the resource's ``lifecycle.ignore_changes`` covers a path: OpenTofu plans no change for it."""
+    ignore = block(body, "lifecycle", "ignore_changes")
+    if ignore == "all":
+        return lambda _: True
+    prefixes = tuple(schema_path(path) for path in ignore or ())
+    return lambda path: any(
+        schema_path(path) == prefix or schema_path(path).startswith(f"{prefix}.") for prefix in prefixes
     )
 
 
