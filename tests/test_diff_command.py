@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from mindmirror_infra.cli import main
 from mindmirror_infra.layout import stack_file
+from mindmirror_infra.review import sources
 from tests.synth import Config
 
 GIT_IDENTITY = ["-c", "user.name=Reviewer", "-c", "user.email=reviewer@example.com"]
@@ -129,3 +130,14 @@ def test_a_folder_outside_git_is_refused(fresh_out: Path, tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["diff", "--dir", str(outside), "--base", "HEAD"])
     assert result.exit_code == 2
     assert f"error: --dir: {str(outside)!r} is not allowed; expected a folder inside a git repository" in result.stderr
+
+
+def test_the_base_side_is_the_stacks_folder_as_committed_file_for_file(repo: Path, tmp_path: Path) -> None:
+    stacks = repo / "generated" / "stacks"
+    committed = {p.relative_to(stacks): p.read_bytes() for p in sorted(stacks.rglob("*")) if p.is_file()}
+    for path in stacks.glob("*/cdk.tf.json"):
+        path.write_text("{}")  # the work tree differs; the ref does not
+    base = tmp_path / "base"
+    assert sources.write_ref(repo / "generated", "HEAD", base) == git(repo, "rev-parse", "--short", "HEAD")
+    written = base / "stacks"
+    assert {p.relative_to(written): p.read_bytes() for p in sorted(written.rglob("*")) if p.is_file()} == committed

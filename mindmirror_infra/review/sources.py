@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mindmirror_infra.errors import InvalidConfig
-from mindmirror_infra.layout import STACK_FILE, STACKS_DIR, stack_file
+from mindmirror_infra.layout import STACK_FILE, STACKS_DIR
 
 MAIN_BRANCH = "main"
 
@@ -29,7 +29,7 @@ def default_base(folder: Path) -> str:
 
 
 def write_ref(out_dir: Path, ref: str, into: Path) -> str:
-    """Writes the stacks of ``out_dir`` as committed at ``ref`` into the output folder ``into``.
+    """Writes the stacks folder of ``out_dir`` as committed at ``ref`` into the output folder ``into``.
 
     Returns the ref as a short commit id. Raises ``InvalidConfig`` when
     ``out_dir`` is not in a git repository or ``ref`` names no commit.
@@ -44,13 +44,12 @@ def write_ref(out_dir: Path, ref: str, into: Path) -> str:
     commit = commit.strip()
     stacks = prefix.strip() + ("" if out_dir.is_dir() else f"{out_dir.name}/") + STACKS_DIR
     listing = _git(here, "ls-tree", "-r", "--full-tree", "--name-only", commit, f"{stacks}/")
+    # Every file of each stack's folder, not only its config: whatever reads an output
+    # folder (such as an estimate) finds at the ref what it finds in the work tree.
     for path in (listing or "").splitlines():
-        stack, _, name = path.removeprefix(f"{stacks}/").partition("/")
-        if name == STACK_FILE:
-            content = _git(here, "show", f"{commit}:{path}")
-            target = stack_file(into, stack)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content or "")
+        target = into / STACKS_DIR / path.removeprefix(f"{stacks}/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_git(here, "show", f"{commit}:{path}") or "")
     return commit
 
 
