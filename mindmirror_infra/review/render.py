@@ -89,6 +89,11 @@ def _code(value: str) -> str:
     return f"`{_cell(value)}`"
 
 
+def _markdown_attribute(change: AttributeChange) -> str:
+    forces = " **forces replacement**" if change.forces else ""
+    return f"{_code(change.path)}: {_code(_value(change.old))} → {_code(_value(change.new))}{forces}"
+
+
 def _markdown_stack(stack: StackChanges) -> Iterator[str]:
     yield f"### {stack.stack}: {_summary(stack)}"
     yield ""
@@ -107,7 +112,7 @@ def _markdown_stack(stack: StackChanges) -> Iterator[str]:
         yield "|---|---|---|"
         for change in stack.resources:
             verb = f"**{change.action}**" if change.destroys else change.action
-            details = [_cell(_attribute(a)) for a in change.attributes]
+            details = [_markdown_attribute(a) for a in change.attributes]
             details += [_cell(text) for text in (change.note, change.will_fail) if text]
             details += [f"from {_code(change.moved_from)}"] if change.moved_from else []
             details += [f"id {_code(change.import_id)}"] if change.import_id else []
