@@ -10,7 +10,8 @@ from typing import Any
 from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.layout import STACK_FILE, STACKS_DIR
 
-MAIN_BRANCH = "main"
+# A clone in CI may hold main only as its remote-tracking branch.
+MAIN_BRANCHES = ("main", "origin/main")
 
 
 def _git(folder: Path, *args: str) -> str | None:
@@ -23,9 +24,12 @@ def _git(folder: Path, *args: str) -> str | None:
 
 
 def default_base(folder: Path) -> str:
-    """The merge base of HEAD with ``main``, else HEAD."""
-    merge_base = _git(folder, "merge-base", "HEAD", MAIN_BRANCH)
-    return merge_base.strip() if merge_base else "HEAD"
+    """The merge base of HEAD with ``main`` (or ``origin/main``), else HEAD."""
+    for branch in MAIN_BRANCHES:
+        merge_base = _git(folder, "merge-base", "HEAD", branch)
+        if merge_base:
+            return merge_base.strip()
+    return "HEAD"
 
 
 def write_ref(out_dir: Path, ref: str, into: Path) -> str:
