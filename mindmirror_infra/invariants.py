@@ -145,8 +145,6 @@ STATEFUL_TYPES = (
     "google_storage_bucket",
     "google_secret_manager_secret",
     "google_artifact_registry_repository",
-    # Memorystore: a replaced instance loses every key it held.
-    "google_redis_instance",
 )
 
 # Protection the API itself offers, beyond OpenTofu's prevent_destroy: (path, required value).

@@ -133,9 +133,10 @@ def test_resources_and_iam_members_are_read_with_their_nested_blocks(script: Mod
 def test_the_table_is_toml_with_a_header_saying_where_it_came_from(script: ModuleType, checkout: Path) -> None:
     registrations = script.registrations_of(checkout)
     table = {kind: script.attributes_of(kind, checkout, registrations) for kind in registrations}
-    written = script.render("9.9.9", "0" * 40, table)
+    written = script.render("9.9.9", "0" * 40, table, ["google_thing"])
     assert written.startswith("# Attributes whose change makes the Google provider 9.9.9 replace a resource")
     assert f"commit {'0' * 40}" in written
+    assert "re-run the script against the pinned version's tag (with --type google_thing)." in written
     document = tomllib.loads(written)
     assert document["provider_version"] == "9.9.9"
     assert document["google_thing"] == {
