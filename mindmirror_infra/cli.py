@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -236,6 +237,7 @@ def diff(
     """
     from mindmirror_infra.review import force_new, render, sources
     from mindmirror_infra.review.changes import gated, review
+    from mindmirror_infra.review.cost_change import cost_changes
 
     if len(folders) not in (0, 2):
         fail(f"folders: {[str(f) for f in folders]} is not allowed; expected none or two output folders (OLD NEW)")
@@ -257,6 +259,7 @@ def diff(
                 fail(str(error))
             head = f"{out_dir} (work tree)"
         result = review(base, sources.stacks_of(old_dir), head, sources.stacks_of(new_dir), force_new.load())
+        result = replace(result, costs=cost_changes(old_dir, new_dir, [stack.stack for stack in result.stacks]))
     click.echo(render.FORMATS[output_format](result), nl=False)
     stopped = gated(result, gates)
     for reason in stopped:

@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mindmirror_infra.cli import main
+from mindmirror_infra.cost.estimate import estimate_output
 from mindmirror_infra.layout import stack_file
 from mindmirror_infra.review import sources
+from mindmirror_infra.review.cost_change import cost_changes
 from tests.synth import Config
 
 GIT_IDENTITY = ["-c", "user.name=Reviewer", "-c", "user.email=reviewer@example.com"]
@@ -141,3 +143,53 @@ def test_the_base_side_is_the_stacks_folder_as_committed_file_for_file(repo: Pat
     assert sources.write_ref(repo / "generated", "HEAD", base) == git(repo, "rev-parse", "--short", "HEAD")
     written = base / "stacks"
     assert {p.relative_to(written): p.read_bytes() for p in sorted(written.rglob("*")) if p.is_file()} == committed
+
+
+def test_each_stack_shows_its_monthly_cost_change_in_every_format(
+    fresh_out: Path, stacks: dict[str, Config], tmp_path: Path
+) -> None:
+    env = sorted(stacks)[0]
+    other = tmp_path / "other"
+    shutil.copytree(fresh_out, other)
+    changed, _ = without_first_database(stacks[env])
+    stack_file(other, env).write_text(json.dumps(changed))
+    before, after = (estimate_output(folder, env).total_usd for folder in (fresh_out, other))
+    assert after < before
+    delta = f"-${before - after:,.2f}"
+
+    text = CliRunner().invoke(main, ["diff", str(fresh_out), str(other)]).output
+    assert f"{env}: " in text
+    assert f"\n  monthly cost: ${before:,.2f} -> ${after:,.2f} ({delta})\n" in text
+    for unchanged in sorted(stacks.keys() - {env}):
+        same = estimate_output(fresh_out, unchanged).total_usd
+        assert f"\n  monthly cost: ${same:,.2f} -> ${same:,.2f} (+$0.00)\n" in text
+    markdown = CliRunner().invoke(main, ["diff", str(fresh_out), str(other), "--format", "markdown"]).output
+    assert f"Monthly cost: **${before:,.2f} → ${after:,.2f} ({delta})**" in markdown
+    document = json.loads(CliRunner().invoke(main, ["diff", str(fresh_out), str(other), "--format", "json"]).output)
+    assert document["stacks"][env]["monthly_cost"] == {
+        "before_usd": round(before, 2),
+        "after_usd": round(after, 2),
+        "delta_usd": round(after - before, 2),
+    }
+
+
+def test_a_stack_on_one_side_only_costs_nothing_on_the_other(fresh_out: Path, tmp_path: Path) -> None:
+    env = sorted(p.name for p in (fresh_out / "stacks").iterdir())[0]
+    (change,) = cost_changes(tmp_path / "empty", fresh_out, [env]).values()
+    assert (change.before_usd, change.after_usd) == (0.0, estimate_output(fresh_out, env).total_usd)
+
+
+def test_a_side_the_estimate_cannot_price_is_shown_as_unknown(fresh_out: Path, tmp_path: Path) -> None:
+    env = sorted(p.name for p in (fresh_out / "stacks").iterdir())[0]
+    other = tmp_path / "other"
+    shutil.copytree(fresh_out, other)
+    config = json.loads(stack_file(other, env).read_text())
+    config["resource"]["google_unheard_of"] = {"thing": {"name": "x"}}
+    stack_file(other, env).write_text(json.dumps(config))
+    (change,) = cost_changes(fresh_out, other, [env]).values()
+    assert change.after_usd is None
+    assert change.delta_usd is None
+    assert change.unknown is not None
+    assert change.unknown.startswith("google_unheard_of.thing: resource type google_unheard_of is neither priced")
+    text = CliRunner().invoke(main, ["diff", str(fresh_out), str(other)]).output
+    assert f"\n  monthly cost: unknown: {change.unknown}\n" in text

@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mindmirror_infra.instances import UnreadableForEach, instances
 from mindmirror_infra.invariants import API_PROTECTION, STATEFUL_TYPES, block
 from mindmirror_infra.review.force_new import ForceNewTable, schema_path
+
+if TYPE_CHECKING:
+    from mindmirror_infra.review.cost_change import CostChange
 
 Config = dict[str, Any]
 
@@ -125,6 +128,8 @@ class Review:
     stacks: tuple[StackChanges, ...]
     notes: tuple[str, ...]
     """What the reader should know about how far to trust the review."""
+    costs: Mapping[str, CostChange] = field(default_factory=dict)
+    """Each stack's monthly estimate before and after, where it was asked for."""
 
 
 def review(base: str, old: dict[str, Config], head: str, new: dict[str, Config], table: ForceNewTable) -> Review:

@@ -43,6 +43,21 @@ def _summary(stack: StackChanges) -> str:
     return ", ".join(f"{count} {kind}" for kind, count in counts.items()) if counts else "no changes"
 
 
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+def _cost(review: Review, stack: StackChanges) -> str | None:
+    """``$before -> $after (+$delta)`` a month, where the review was given costs."""
+    change = review.costs.get(stack.stack)
+    if change is None:
+        return None
+    if change.before_usd is None or change.after_usd is None or change.delta_usd is None:
+        return f"unknown: {change.unknown}"
+    sign = "+" if change.delta_usd >= 0 else "-"
+    return f"{_usd(change.before_usd)} -> {_usd(change.after_usd)} ({sign}{_usd(abs(change.delta_usd))})"
+
+
 def _grant_row(grant: Grant) -> tuple[str, str, str]:
     condition = f" (if {grant.condition})" if grant.condition else ""
     return grant.member, grant.role, f"{grant.resource}{condition}"
@@ -56,6 +71,8 @@ def text(review: Review) -> str:
     lines += [f"note: {note}" for note in review.notes]
     for stack in review.stacks:
         lines += ["", f"{stack.stack}: {_summary(stack)}"]
+        cost = _cost(review, stack)
+        lines += [f"  monthly cost: {cost}"] if cost else []
         for change in stack.resources:
             loud = "!! STATEFUL " if change.alarming else ""
             lines.append(f"  {loud}{change.action:<8} {_headline(change)}")
@@ -94,9 +111,13 @@ def _markdown_attribute(change: AttributeChange) -> str:
     return f"{_code(change.path)}: {_code(_value(change.old))} → {_code(_value(change.new))}{forces}"
 
 
-def _markdown_stack(stack: StackChanges) -> Iterator[str]:
+def _markdown_stack(review: Review, stack: StackChanges) -> Iterator[str]:
     yield f"### {stack.stack}: {_summary(stack)}"
     yield ""
+    cost = _cost(review, stack)
+    if cost:
+        yield f"Monthly cost: **{cost.replace('->', '→')}**"
+        yield ""
     alarms = [c for c in stack.resources if c.alarming]
     failing = [c for c in stack.resources if c.will_fail]
     if alarms:
@@ -131,7 +152,7 @@ def markdown(review: Review) -> str:
     lines = [f"## Infrastructure changes: `{review.base}` → `{review.head}`", ""]
     lines += [line for note in review.notes for line in (f"> {note}", "")]
     for stack in review.stacks:
-        lines += list(_markdown_stack(stack))
+        lines += list(_markdown_stack(review, stack))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -166,6 +187,15 @@ def _grant_json(grant: Grant) -> dict[str, str]:
     return {"member": grant.member, "role": grant.role, "resource": grant.resource, "condition": grant.condition}
 
 
+def _cost_json(review: Review, stack: StackChanges) -> dict[str, Any]:
+    change = review.costs.get(stack.stack)
+    if change is None:
+        return {}
+    found = {"before_usd": change.before_usd, "after_usd": change.after_usd, "delta_usd": change.delta_usd}
+    rounded: dict[str, Any] = {key: None if value is None else round(value, 2) for key, value in found.items()}
+    return {"monthly_cost": {**rounded, **({"unknown": change.unknown} if change.unknown else {})}}
+
+
 def as_json(review: Review) -> str:
     document = {
         "base": review.base,
@@ -174,6 +204,7 @@ def as_json(review: Review) -> str:
         "stacks": {
             stack.stack: {
                 "counts": stack.counts(),
+                **_cost_json(review, stack),
                 "resources": [_resource_json(c) for c in stack.resources],
                 "iam": {
                     "granted": [_grant_json(g) for g in stack.granted],
