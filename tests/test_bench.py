@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import catalogs, run
 from mindmirror_infra import node_runtime
 
 
@@ -98,3 +98,9 @@ def test_the_review_target_is_the_fastest_run_in_seconds() -> None:
     assert checked[-1] == {"target": "mminfra diff of two stacks <= 1 s", "value": 0.8, "met": True}
     missed = run.targets([*results(5.2, 6.0, 8.0, 10.0), measurement("review", 1.2)])
     assert missed[-1] == {"target": "mminfra diff of two stacks <= 1 s", "value": 1.2, "met": False}
+
+
+@pytest.mark.parametrize("size", run.SIZES)
+def test_the_sized_catalogs_are_valid_catalogs_of_their_size(size: int) -> None:
+    catalog = getattr(catalogs, f"services_{size}")()
+    assert len(catalog.services) == size
