@@ -76,11 +76,11 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         lambda: variants.catalog(services=(*embedded.SERVICES, embedded.SERVICES[0])),
     ),
     "service_named_like_a_job": (
-        "service account ids (services, migration jobs, deployer)",
+        "services[migrate-main].name",
         lambda: added(Service("migrate-main", **HTTP)),
     ),
     "service_named_like_the_deployer": (
-        "service account ids (services, migration jobs, deployer)",
+        "services[github-deployer].name",
         lambda: added(Service("github-deployer", **HTTP)),
     ),
     # sizes

@@ -192,12 +192,6 @@ PROPS_CASES: list[tuple[str, Callable[[], object], str, str]] = [
         "1 to 16",
     ),
     (
-        "alerts on no service",
-        lambda: CloudRunAlertsProps(**{**ALERTS, "serving_services": ()}),
-        "CloudRunAlertsProps.serving_services",
-        "at least one",
-    ),
-    (
         "a service twice",
         lambda: CloudRunAlertsProps(**{**ALERTS, "worker_pools": ("api",)}),
         "CloudRunAlertsProps.services",

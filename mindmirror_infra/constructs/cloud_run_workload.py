@@ -104,12 +104,9 @@ class WorkloadProps:
         validation.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
         validation.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name, value in self.env.items():
-            validation.check_name(f"{where}.env", name, validation.ENV_VAR_NAME)
+            validation.check_env_var_name(f"{where}.env", name)
             validation.check_not_credential(f"{where}.env", name)
-            if "@" in value.partition("://")[2].split("/")[0]:
-                raise InvalidConfig(
-                    f"{where}.env[{name}]", "<redacted>", "a URL with credentials belongs in a secret; mount it instead"
-                )
+            validation.check_url_without_credentials(f"{where}.env[{name}]", value)
 
     @property
     def where(self) -> str:

@@ -23,6 +23,7 @@ class EmailChannelsProps:
     emails: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        validation.check_names("EmailChannelsProps.emails", self.emails, "email addresses")
         if not self.emails:
             raise InvalidConfig("EmailChannelsProps.emails", self.emails, "expected at least one address")
         for email in self.emails:
