@@ -296,8 +296,8 @@ def check_names(field: str, value: Any, what: str = "names") -> tuple[Any, ...]:
     """A tuple (or list) of entries, never a string: ``('jobs')`` is the string ``'jobs'``,
     which iterating would split into four one-letter names."""
     if not isinstance(value, (tuple, list)):
-        example = "('jobs',)" if isinstance(value, str) else "('a', 'b')"
-        raise InvalidConfig(field, value, f"expected a tuple of {what}, such as {example} (note the comma)")
+        example = f"({value!r},) with its comma" if isinstance(value, str) else "(a, b)"
+        raise InvalidConfig(field, value, f"expected a tuple of {what}, such as {example}")
     return tuple(value)
 
 

@@ -136,9 +136,19 @@ class Catalog:
                     )
 
     def _check_apart(self) -> None:
-        """Environments share nothing that holds state: a project, a bucket or a state prefix each of their own."""
-        for part in ("project_id", "documents_bucket", "state_prefix"):
-            rules.check_unique(f"environments.{part}", (getattr(env, part) for env in self.environments))
+        """Environments share nothing that holds state: a project and a documents bucket each of their own.
+
+        State prefixes are ``<name>/state`` of names already unique.
+        """
+        for part in ("project_id", "documents_bucket"):
+            owners: dict[str, str] = {}
+            for env in self.environments:
+                value = getattr(env, part)
+                owner = owners.setdefault(value, env.name)
+                if owner != env.name:
+                    raise InvalidConfig(
+                        f"environments[{env.name}].{part}", value, f"{owner} has it already; expected one of its own"
+                    )
         for env in self.environments:
             if env.documents_bucket == self.state_bucket:
                 raise InvalidConfig(
