@@ -253,7 +253,10 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         lambda: databases_added(Database("jobs-db", ("a_b",), "jobs-url"), Database("jobs-db-a", ("b",), "jobs-a-url")),
     ),
     # a string where a tuple of names is expected
-    "databases_as_a_string": ("databases[jobs-db].databases", lambda: Database("jobs-db", ("jobs"), "jobs-url")),
+    "databases_as_a_string": (
+        "databases[jobs-db].databases",
+        lambda: Database("jobs-db", ("jobs"), "jobs-url"),  # type: ignore[arg-type]  # the missing comma
+    ),
     "invokers_as_a_string": (
         "services[habits-service].invokers",
         lambda: variants.with_service("habits-service", invokers="mesh-gateway"),

@@ -1,0 +1,96 @@
+"""Valid systems are not refused: no public service, workers alone, no database.
+
+Each catalog is made from the embedded one and synthesized for one environment;
+the stack holds what exists (alerts, uptime checks, instances) and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from mindmirror_infra.bootstrap.render import rendered_scripts
+from mindmirror_infra.catalog import Catalog, Service
+from mindmirror_infra.catalog import mindmirror as embedded
+from tests.synth import Config, resources, synth_configs
+
+
+def production_only(services: tuple[Service, ...], **changes: object) -> Catalog:
+    """The embedded catalog with ``services``, production alone, its sizes and traffic kept for those services."""
+    names = {s.name for s in services}
+    settings = embedded.PRODUCTION.services
+    production = replace(
+        embedded.PRODUCTION,
+        services=replace(settings, sizes={n: size for n, size in settings.sizes.items() if n in names}),
+        traffic=tuple(t for t in embedded.PRODUCTION.traffic if t.service in names),
+    )
+    fields: dict[str, object] = {
+        "secrets": embedded.SECRETS,
+        "databases": embedded.DATABASES,
+        "services": services,
+        "environments": (production,),
+        "state_bucket": "mindmirror-terraform-state",
+    }
+    return Catalog(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def synthesized(catalog: Catalog, tmp_path: Path) -> Config:
+    return synth_configs(catalog, tmp_path / "generated")["production"]
+
+
+def policies(config: Config) -> set[str]:
+    return set(resources(config, "google_monitoring_alert_policy"))
+
+
+SERVICE_POLICIES = {"cloud_run_error_ratio", "cloud_run_latency_p95", "cloud_run_cpu_utilization"}
+WORKER_POLICY = "cloud_run_worker_pool_cpu_utilization"
+
+
+def test_a_system_without_a_public_service_synthesizes_without_uptime_checks(tmp_path: Path) -> None:
+    services = tuple(replace(s, public=False) for s in embedded.SERVICES)
+    catalog = production_only(services)
+    config = synthesized(catalog, tmp_path)
+    assert resources(config, "google_monitoring_uptime_check_config") == {}
+    has_workers = any(s.kind == "worker" for s in services)
+    assert policies(config) == SERVICE_POLICIES | ({WORKER_POLICY} if has_workers else set())
+    run_services = resources(config, "google_cloud_run_v2_service")
+    assert len(run_services) == sum(s.kind == "http" for s in services)
+    assert not any(body["invoker_iam_disabled"] for body in run_services.values())
+
+
+def test_a_system_of_workers_alone_synthesizes_with_the_worker_alert_only(tmp_path: Path) -> None:
+    workers = tuple(
+        replace(s, kind="worker", port=None, public=False, invokers=(), name=s.name.replace("-service", "-worker"))
+        for s in embedded.SERVICES
+        if not s.public
+    )
+    catalog = production_only(workers)
+    config = synthesized(catalog, tmp_path)
+    assert "google_cloud_run_v2_service" not in config["resource"]
+    assert set(resources(config, "google_cloud_run_v2_worker_pool")) == {w.name.replace("-", "_") for w in workers}
+    assert policies(config) == {WORKER_POLICY}
+    assert resources(config, "google_monitoring_uptime_check_config") == {}
+    assert not [name for name in config.get("output", {}) if name.endswith("_url")]
+
+
+def test_a_system_without_a_database_synthesizes_and_bootstraps_without_cloud_sql(tmp_path: Path) -> None:
+    url_secrets = {d.url_secret for d in embedded.DATABASES}
+    services = tuple(
+        replace(
+            s,
+            database=None,
+            database_name=None,
+            secrets=tuple(m for m in s.secrets if m.secret not in url_secrets),
+        )
+        for s in embedded.SERVICES
+    )
+    secrets = tuple(s for s in embedded.SECRETS if s.id not in url_secrets)
+    catalog = production_only(services, databases=(), secrets=secrets)
+    config = synthesized(catalog, tmp_path)
+    for kind in ("google_sql_database_instance", "google_sql_database", "google_cloud_run_v2_job"):
+        assert kind not in config["resource"], kind
+    assert "conditioned_grants" not in config["resource"]["google_project_iam_member"]
+    assert len(resources(config, "google_cloud_run_v2_service")) == sum(s.kind == "http" for s in services)
+    scripts = rendered_scripts(catalog)
+    assert scripts, "the bootstrap scripts render"
+    assert not any(d.instance in text for d in embedded.DATABASES for text in scripts.values())
