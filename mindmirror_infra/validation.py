@@ -292,6 +292,21 @@ def check_sql_instance_settings(
     check_int(f"{where}.maintenance_hour", settings.maintenance_hour, 0, 23)
 
 
+# The start of a Docker tag (https://docs.docker.com/reference/cli/docker/image/tag/#description).
+TAG_PREFIX = (
+    re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
+    "the start of a Docker tag: letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+)
+
+
+def check_tag_prefixes(field: str, prefixes: Any) -> None:
+    """Tag prefixes a registry's cleanup never deletes: at least one, each the start of a Docker tag."""
+    if not check_names(field, prefixes, "tag prefixes"):
+        raise InvalidConfig(field, prefixes, "expected at least one tag prefix, such as 'v'")
+    for prefix in prefixes:
+        check_name(field, prefix, TAG_PREFIX)
+
+
 def check_names(field: str, value: Any, what: str = "names") -> tuple[Any, ...]:
     """A tuple (or list) of entries, never a string: ``('jobs')`` is the string ``'jobs'``,
     which iterating would split into four one-letter names."""
@@ -433,8 +448,9 @@ def check_database_names(field: str, names: Any) -> tuple[str, ...]:
 
 
 def check_http_path(field: str, value: Any) -> None:
-    """A request path: a probe's and an uptime check's."""
-    if not isinstance(value, str) or not value.startswith("/") or any(c.isspace() for c in value) or len(value) > 256:
+    """A request path, as a probe and an uptime check send it: no whitespace, which an HTTP request line cannot hold
+    (https://www.rfc-editor.org/rfc/rfc9112#name-request-line)."""
+    if not isinstance(value, str) or not value.startswith("/") or any(c.isspace() for c in value):
         raise InvalidConfig(field, value, "expected a path starting with '/', without spaces, such as '/health'")
 
 

@@ -344,6 +344,15 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         f"{P}.settings[QDRANT_URL]",
         lambda: setting("QDRANT_URL", "https://q.example/?a=1&TOKEN=x"),
     ),
+    # registry
+    "tag_prefix_with_a_space": (
+        f"{P}.registry.protected_tag_prefixes",
+        lambda: variants.with_production_part("registry", protected_tag_prefixes=("v 1",)),
+    ),
+    "tag_prefixes_as_a_string": (
+        f"{P}.registry.protected_tag_prefixes",
+        lambda: variants.with_production_part("registry", protected_tag_prefixes="release"),
+    ),
     # paths
     "health_path_with_a_space": (
         "services[web-app].health_path",

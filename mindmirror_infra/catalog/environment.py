@@ -190,9 +190,7 @@ class RegistrySettings:
         rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
         rules.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
         rules.check_int(f"{where}.untagged_max_age_days", self.untagged_max_age_days, 1, 3650)
-        rules.check_names(f"{where}.protected_tag_prefixes", self.protected_tag_prefixes, "tag prefixes")
-        if not self.protected_tag_prefixes:
-            raise InvalidConfig(f"{where}.protected_tag_prefixes", (), "expected at least one tag prefix, such as 'v'")
+        rules.check_tag_prefixes(f"{where}.protected_tag_prefixes", self.protected_tag_prefixes)
 
 
 @dataclass(frozen=True)
