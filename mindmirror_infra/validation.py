@@ -173,6 +173,23 @@ def check_hh_mm(field: str, value: Any) -> None:
         raise InvalidConfig(field, value, "expected a 24-hour time as 'HH:MM', such as '03:00'")
 
 
+def check_emails(field: str, emails: Any, most: int) -> None:
+    """1 to ``most`` distinct email addresses."""
+    check_names(field, emails, "email addresses")
+    if not emails or len(emails) > most:
+        raise InvalidConfig(field, emails, f"expected 1 to {most} addresses")
+    for email in emails:
+        check_name(field, email, EMAIL)
+    check_unique(field, emails)
+
+
+def check_secret_mount(where: str, volume: str, file: str, mount_path: str) -> None:
+    """A secret mounted as a file: its volume, its file name and the folder it is mounted in."""
+    check_name(f"{where}.volume", volume, RESOURCE_NAME)
+    check_name(f"{where}.file", file, SECRET_ID)
+    check_secret_mount_path(f"{where}.mount_path", mount_path)
+
+
 def check_not_credential(field: str, name: str) -> None:
     """Refuses an environment variable whose name says it holds a credential."""
     if any(word in name for word in CREDENTIAL_WORDS):

@@ -183,7 +183,7 @@ BUDGET: dict[str, Any] = {
 }
 
 PROPS_CASES: list[tuple[str, Callable[[], object], str, str]] = [
-    ("no email", lambda: EmailChannelsProps("p", ()), "EmailChannelsProps.emails", "at least one"),
+    ("no email", lambda: EmailChannelsProps("p", ()), "EmailChannelsProps.emails", "1 to 16"),
     ("not an email", lambda: EmailChannelsProps("p", ("ops",)), "EmailChannelsProps.emails", "email address"),
     (
         "alerts nobody hears",

@@ -251,19 +251,10 @@ class OperationsSettings:
     uptime_period_seconds: int = 60
 
     def validate(self, where: str) -> None:
-        emails, limit = self.notification_emails, rules.MAX_BUDGET_CHANNELS
-        rules.check_names(f"{where}.notification_emails", emails, "email addresses")
+        # A budget notifies at most MAX_BUDGET_CHANNELS channels, one per address.
+        rules.check_emails(f"{where}.notification_emails", self.notification_emails, rules.MAX_BUDGET_CHANNELS)
         rules.check_names(f"{where}.budget_thresholds", self.budget_thresholds, "shares")
         rules.check_names(f"{where}.uptime_regions", self.uptime_regions, "regions")
-        if not emails or len(emails) > limit:
-            raise InvalidConfig(
-                f"{where}.notification_emails",
-                emails,
-                f"expected 1 to {limit} addresses (a budget notifies at most {limit} channels)",
-            )
-        for email in emails:
-            rules.check_name(f"{where}.notification_emails", email, rules.EMAIL)
-        rules.check_unique(f"{where}.notification_emails", emails)
         rules.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
         rules.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
         rules.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)

@@ -60,10 +60,7 @@ class SecretMount:
             object.__setattr__(self, "mount_path", rules.SECRET_MOUNT_ROOT + self.volume)
 
     def validate(self, owner: str) -> None:
-        where = f"{owner}.secrets[{self.volume}]"
-        rules.check_name(f"{where}.volume", self.volume, rules.RESOURCE_NAME)
-        rules.check_name(f"{where}.file", self.file, rules.SECRET_ID)
-        rules.check_secret_mount_path(f"{where}.mount_path", self.mount_path)
+        rules.check_secret_mount(f"{owner}.secrets[{self.volume}]", self.volume, self.file, self.mount_path)
 
 
 @dataclass(frozen=True)

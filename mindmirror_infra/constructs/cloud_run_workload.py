@@ -97,10 +97,9 @@ class WorkloadProps:
             missing = "image" if not self.image else "connector"
             raise InvalidConfig(f"{where}.{missing}", "", f"expected a {missing}")
         for mount in self.secrets:
-            at = f"{where}.secrets[{mount.volume}]"
-            validation.check_name(f"{at}.volume", mount.volume, validation.RESOURCE_NAME)
-            validation.check_name(f"{at}.file", mount.file, validation.SECRET_ID)
-            validation.check_secret_mount_path(f"{at}.mount_path", mount.mount_path)
+            validation.check_secret_mount(
+                f"{where}.secrets[{mount.volume}]", mount.volume, mount.file, mount.mount_path
+            )
         validation.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
         validation.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name, value in self.env.items():
