@@ -331,6 +331,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "error_ratio_nan": (f"{OPS}.error_ratio", lambda: operations(error_ratio=math.nan)),
     "cpu_utilization_nan": (f"{OPS}.cpu_utilization", lambda: operations(cpu_utilization=math.nan)),
     "budget_threshold_infinite": (f"{OPS}.budget_thresholds", lambda: operations(budget_thresholds=(math.inf,))),
+    "cpu_nan_as_text": (f"{P}.services.default_size.cpu", lambda: sizes(default_size=ServiceSize("nan"))),
     # credentials in URLs
     "password_in_a_url_query": (
         f"{P}.settings[QDRANT_URL]",

@@ -9,8 +9,18 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from mindmirror_infra import validation
 from mindmirror_infra.bootstrap.render import rendered_scripts
-from mindmirror_infra.catalog import Catalog, Service
+from mindmirror_infra.catalog import (
+    ENVIRONMENT_SECRET,
+    Catalog,
+    Database,
+    NetworkSettings,
+    Secret,
+    SecretMount,
+    Service,
+    ServiceSettings,
+)
 from mindmirror_infra.catalog import mindmirror as embedded
 from tests.synth import Config, resources, synth_configs
 
@@ -94,3 +104,52 @@ def test_a_system_without_a_database_synthesizes_and_bootstraps_without_cloud_sq
     scripts = rendered_scripts(catalog)
     assert scripts, "the bootstrap scripts render"
     assert not any(d.instance in text for d in embedded.DATABASES for text in scripts.values())
+
+
+def longest(prefix: str, length: int) -> str:
+    return prefix + "x" * (length - len(prefix))
+
+
+def test_the_longest_names_accepted_give_names_gcp_accepts(tmp_path: Path) -> None:
+    """Every name the stacks derive from the longest names the catalog accepts is within its resource's rule."""
+    instance = longest("d", 25 - len("-db")) + "-db"  # its migration job: migrate-<22 letters>, 30 characters
+    secrets = (Secret(ENVIRONMENT_SECRET, "x"), Secret(longest("u", 255), "x"))
+    database = Database(instance, (longest("p", 63),), secrets[1].id)
+    mounts = (SecretMount("environment", ENVIRONMENT_SECRET), SecretMount("database", secrets[1].id))
+    services = (
+        Service(longest("h", 30), "http", 8080, database=instance, secrets=mounts, public=True),
+        Service(longest("w", 30), "worker", None, database=instance, secrets=mounts),
+    )
+    network = NetworkSettings(vpc_name=longest("v", 46), subnet_name=longest("s", 63), connector_name=longest("c", 25))
+    production = replace(embedded.PRODUCTION, project_id=longest("m", 30), network=network, services=ServiceSettings())
+    catalog = Catalog(secrets, (database,), services, (production,), state_bucket=longest("t", 63))
+    config = synthesized(catalog, tmp_path)
+    rules: dict[tuple[str, str], validation.Rule] = {
+        ("google_service_account", "account_id"): validation.SERVICE_ACCOUNT_ID,
+        ("google_cloud_run_v2_service", "name"): validation.CLOUD_RUN_NAME,
+        ("google_cloud_run_v2_worker_pool", "name"): validation.CLOUD_RUN_NAME,
+        ("google_cloud_run_v2_job", "name"): validation.CLOUD_RUN_NAME,
+        ("google_compute_network", "name"): validation.RESOURCE_NAME,
+        ("google_compute_subnetwork", "name"): validation.RESOURCE_NAME,
+        ("google_compute_global_address", "name"): validation.RESOURCE_NAME,
+        ("google_compute_firewall", "name"): validation.RESOURCE_NAME,
+        ("google_vpc_access_connector", "name"): validation.CONNECTOR_NAME,
+        ("google_sql_database_instance", "name"): validation.SQL_INSTANCE_NAME,
+        ("google_sql_database", "name"): validation.POSTGRES_DATABASE_NAME,
+        ("google_storage_bucket", "name"): validation.BUCKET_NAME,
+        ("google_secret_manager_secret", "secret_id"): validation.SECRET_ID,
+    }
+    for (kind, attribute), rule in rules.items():
+        values = [body[attribute] for body in resources(config, kind).values()]
+        assert values, kind
+        for value in values:
+            validation.check_name(f"{kind}.{attribute}", value, rule)
+    # IAM: a condition's title is at most 100 characters, an account's description 256
+    # (https://cloud.google.com/iam/docs/reference/rest/v1/Expr, .../projects.serviceAccounts).
+    titles = [
+        g["condition"]["title"] for g in resources(config, "google_project_iam_member").values() if "condition" in g
+    ]
+    assert titles
+    assert all(len(title) <= 100 for title in titles), titles
+    for account in resources(config, "google_service_account").values():
+        assert len(account.get("description", "")) <= 256
