@@ -173,11 +173,11 @@ def check_hh_mm(field: str, value: Any) -> None:
         raise InvalidConfig(field, value, "expected a 24-hour time as 'HH:MM', such as '03:00'")
 
 
-def check_emails(field: str, emails: Any, most: int) -> None:
-    """1 to ``most`` distinct email addresses."""
+def check_emails(field: str, emails: Any, most: int, why: str = "") -> None:
+    """1 to ``most`` distinct email addresses; ``why`` says where the limit comes from."""
     check_names(field, emails, "email addresses")
     if not emails or len(emails) > most:
-        raise InvalidConfig(field, emails, f"expected 1 to {most} addresses")
+        raise InvalidConfig(field, emails, f"expected 1 to {most} addresses{why}")
     for email in emails:
         check_name(field, email, EMAIL)
     check_unique(field, emails)

@@ -251,8 +251,9 @@ class OperationsSettings:
     uptime_period_seconds: int = 60
 
     def validate(self, where: str) -> None:
-        # A budget notifies at most MAX_BUDGET_CHANNELS channels, one per address.
-        rules.check_emails(f"{where}.notification_emails", self.notification_emails, rules.MAX_BUDGET_CHANNELS)
+        limit = rules.MAX_BUDGET_CHANNELS
+        why = f" (a budget notifies at most {limit} channels)"
+        rules.check_emails(f"{where}.notification_emails", self.notification_emails, limit, why)
         rules.check_names(f"{where}.budget_thresholds", self.budget_thresholds, "shares")
         rules.check_names(f"{where}.uptime_regions", self.uptime_regions, "regions")
         rules.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
