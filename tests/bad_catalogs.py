@@ -20,6 +20,7 @@ from mindmirror_infra.catalog import (
     Service,
     ServiceSettings,
     ServiceSize,
+    Traffic,
     TrafficSplit,
 )
 from mindmirror_infra.catalog import mindmirror as embedded
@@ -42,6 +43,10 @@ def traffic(*splits: TrafficSplit) -> Catalog:
 
 def operations(**changes: Any) -> Catalog:
     return variants.with_production(operations=replace(embedded.PRODUCTION.operations, **changes))
+
+
+def usage(**changes: Any) -> Catalog:
+    return variants.with_production_part("usage", **changes)
 
 
 def network(**changes: Any) -> Catalog:
@@ -331,6 +336,8 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "error_ratio_nan": (f"{OPS}.error_ratio", lambda: operations(error_ratio=math.nan)),
     "cpu_utilization_nan": (f"{OPS}.cpu_utilization", lambda: operations(cpu_utilization=math.nan)),
     "budget_threshold_infinite": (f"{OPS}.budget_thresholds", lambda: operations(budget_thresholds=(math.inf,))),
+    "budget_margin_nan": (f"{OPS}.budget_margin", lambda: operations(budget_margin=math.nan)),
+    "usage_logs_infinite": (f"{P}.usage.log_gib_per_month", lambda: usage(log_gib_per_month=math.inf)),
     "cpu_nan_as_text": (f"{P}.services.default_size.cpu", lambda: sizes(default_size=ServiceSize("nan"))),
     # credentials in URLs
     "password_in_a_url_query": (
@@ -359,6 +366,19 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         "services[web-app].health_path",
         lambda: variants.with_service("web-app", health_path="/he alth"),
     ),
+    "budget_margin_negative": (f"{P}.operations.budget_margin", lambda: operations(budget_margin=-0.1)),
+    # usage assumptions of the cost estimate
+    "usage_of_unknown_service": (f"{P}.usage.traffic", lambda: usage(traffic={"nope": Traffic()})),
+    "usage_of_a_worker": (f"{P}.usage.traffic", lambda: usage(traffic={"celery-worker": Traffic()})),
+    "usage_negative_requests": (
+        f"{P}.usage.traffic[web-app].requests_per_month",
+        lambda: usage(traffic={"web-app": Traffic(requests_per_month=-1)}),
+    ),
+    "usage_request_of_no_time": (
+        f"{P}.usage.default_traffic.seconds_per_request",
+        lambda: usage(default_traffic=Traffic(seconds_per_request=0)),
+    ),
+    "usage_negative_logs": (f"{P}.usage.log_gib_per_month", lambda: usage(log_gib_per_month=-1)),
 }
 
 
