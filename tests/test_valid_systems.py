@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from mindmirror_infra import validation
 from mindmirror_infra.bootstrap.render import rendered_scripts
@@ -15,6 +16,7 @@ from mindmirror_infra.catalog import (
     ENVIRONMENT_SECRET,
     Catalog,
     Database,
+    Environment,
     NetworkSettings,
     Secret,
     SecretMount,
@@ -25,15 +27,24 @@ from mindmirror_infra.catalog import mindmirror as embedded
 from tests.synth import Config, resources, synth_configs
 
 
-def production_only(services: tuple[Service, ...], **changes: object) -> Catalog:
-    """The embedded catalog with ``services``, production alone, its sizes and traffic kept for those services."""
-    names = {s.name for s in services}
-    settings = embedded.PRODUCTION.services
-    production = replace(
-        embedded.PRODUCTION,
+def production_for(workloads: tuple[Service, ...], **changes: Any) -> Environment:
+    """Production with its per-service settings (sizes, traffic splits, usage) kept for ``workloads`` alone."""
+    names = {s.name for s in workloads}
+    http = {s.name for s in workloads if s.kind == "http"}
+    production = embedded.PRODUCTION
+    settings, usage = production.services, production.usage
+    kept = replace(
+        production,
         services=replace(settings, sizes={n: size for n, size in settings.sizes.items() if n in names}),
-        traffic=tuple(t for t in embedded.PRODUCTION.traffic if t.service in names),
+        traffic=tuple(t for t in production.traffic if t.service in http),
+        usage=replace(usage, traffic={n: t for n, t in usage.traffic.items() if n in http}),
     )
+    return replace(kept, **changes)
+
+
+def production_only(services: tuple[Service, ...], **changes: object) -> Catalog:
+    """The embedded catalog with ``services`` and production alone."""
+    production = production_for(services)
     fields: dict[str, object] = {
         "secrets": embedded.SECRETS,
         "databases": embedded.DATABASES,
@@ -121,7 +132,7 @@ def test_the_longest_names_accepted_give_names_gcp_accepts(tmp_path: Path) -> No
         Service(longest("w", 30), "worker", None, database=instance, secrets=mounts),
     )
     network = NetworkSettings(vpc_name=longest("v", 46), subnet_name=longest("s", 63), connector_name=longest("c", 25))
-    production = replace(embedded.PRODUCTION, project_id=longest("m", 30), network=network, services=ServiceSettings())
+    production = production_for(services, project_id=longest("m", 30), network=network, services=ServiceSettings())
     catalog = Catalog(secrets, (database,), services, (production,), state_bucket=longest("t", 63))
     config = synthesized(catalog, tmp_path)
     rules: dict[tuple[str, str], validation.Rule] = {
