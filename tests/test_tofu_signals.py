@@ -69,7 +69,8 @@ def stop_mminfra(
     )
     deadline = time.monotonic() + READY_TIMEOUT_S
     while "ready" not in log.read_text().split("\n"):
-        assert mminfra.poll() is None and time.monotonic() < deadline, "tofu never became ready"
+        assert mminfra.poll() is None, "mminfra ended before tofu was ready"
+        assert time.monotonic() < deadline, "tofu never became ready"
         time.sleep(0.02)
     sent = time.monotonic()
     for number in signals:
