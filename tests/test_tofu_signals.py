@@ -7,6 +7,7 @@ tests/fakes/tofu-saving-state, which needs seconds to "save state" once signalle
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -23,6 +24,13 @@ from tests.conftest import REPO
 FAKE_TOFU = REPO / "tests" / "fakes" / "tofu-saving-state"
 SAVE_SECONDS = 2.0
 READY_TIMEOUT_S = 60.0
+# Runs python with the arguments given in a session of its own, whose controlling terminal is its stdin.
+IN_A_TERMINAL = """
+import fcntl, os, sys, termios
+os.setsid()
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+"""
 
 
 @dataclass
@@ -122,3 +130,48 @@ def test_tofu_killed_by_the_signal_gives_the_shells_exit_code(
     stopped = stop_mminfra(tmp_path, catalog, "plan", [number], trap=False)
     assert stopped.log == ["ready"]
     assert stopped.code == code
+
+
+def test_in_a_terminal_tofu_reads_the_answer_and_gets_ctrl_c_straight_from_it(tmp_path: Path, catalog: Catalog) -> None:
+    """mminfra in a terminal of its own: tofu must be the foreground job, or reading its answer would stop it."""
+    env_name = catalog.environments[0].name
+    stack_file(tmp_path / "generated", env_name).parent.mkdir(parents=True)
+    stack_file(tmp_path / "generated", env_name).write_text("{}")
+    log = tmp_path / "tofu.log"
+    log.touch()
+    terminal, user_side = pty.openpty()
+    mminfra = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            IN_A_TERMINAL,
+            "-m",
+            "mindmirror_infra.cli",
+            "apply",
+            env_name,
+            "--dir",
+            str(tmp_path / "generated"),
+        ],
+        cwd=REPO,
+        env={
+            **os.environ,
+            "TOFU": str(FAKE_TOFU),
+            "FAKE_TOFU_LOG": str(log),
+            "FAKE_TOFU_STATE": str(tmp_path / "state"),
+            "FAKE_TOFU_SAVE_SECONDS": "0.5",
+            "FAKE_TOFU_ASK": "yes",
+        },
+        stdin=user_side,
+        stdout=user_side,
+        stderr=user_side,
+    )
+    os.close(user_side)
+    os.write(terminal, b"yes\n")
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while "ready" not in log.read_text().split("\n"):
+        assert time.monotonic() < deadline, f"tofu never read its answer: {log.read_text()!r}"
+        time.sleep(0.02)
+    os.write(terminal, b"\x03")  # Ctrl-C
+    assert mminfra.wait(timeout=READY_TIMEOUT_S) == 1
+    os.close(terminal)
+    assert log.read_text().splitlines() == ["answered yes", "ready", "received SIGINT", "state saved"]
