@@ -11,6 +11,7 @@ from mindmirror_infra.catalog.environment import (
     ServiceSize,
     TrafficSplit,
 )
+from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.system import (
     DATABASE_NAME_VARIABLE,
     DATABASE_NAMES_VARIABLE,
@@ -20,6 +21,7 @@ from mindmirror_infra.catalog.system import (
     SecretMount,
     Service,
 )
+from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 __all__ = [
     "DATABASE_NAMES_VARIABLE",
@@ -31,6 +33,7 @@ __all__ = [
     "Database",
     "DatabaseSettings",
     "Environment",
+    "GitHubRepository",
     "MigrationJob",
     "NetworkSettings",
     "OperationsSettings",
@@ -40,5 +43,7 @@ __all__ = [
     "Service",
     "ServiceSettings",
     "ServiceSize",
+    "Traffic",
     "TrafficSplit",
+    "UsageAssumptions",
 ]

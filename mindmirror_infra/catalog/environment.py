@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from mindmirror_infra import validation as rules
+from mindmirror_infra.catalog.github import GitHubRepository
+from mindmirror_infra.catalog.usage import UsageAssumptions
 from mindmirror_infra.errors import InvalidConfig
 
 
@@ -155,7 +157,7 @@ class ServiceSettings:
 
 @dataclass(frozen=True)
 class RegistrySettings:
-    """The Artifact Registry repository and its retention (strategy, Image Retention).
+    """The Artifact Registry repository and its retention (docs/operating-strategy.md, Image retention).
 
     Attributes:
         repository: the Docker repository id. Default ``services``.
@@ -170,6 +172,11 @@ class RegistrySettings:
     untagged_max_age_days: int = 30
     protected_tag_prefixes: tuple[str, ...] = ("v",)
     cleanup_dry_run: bool = False
+
+    @property
+    def description(self) -> str:
+        """What the stack and the bootstrap script that creates the repository both describe it as."""
+        return "Container images of the platform's services, jobs and workers"
 
     def validate(self, where: str) -> None:
         rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
@@ -214,7 +221,7 @@ class TrafficSplit:
 
 @dataclass(frozen=True)
 class OperationsSettings:
-    """Alerting and cost limits (strategy, Essential Observability and Cost Monitoring).
+    """Alerting and cost limits (docs/operating-strategy.md, Observability and cost).
 
     Attributes:
         notification_emails: who is told, by every alert and the budget. 1 to 5 addresses.
@@ -222,7 +229,11 @@ class OperationsSettings:
         latency_p95_ms: alert when p95 request latency exceeds this. Default 2000.
         cpu_utilization: alert when container CPU utilization exceeds this. Default 0.8.
         alert_duration_seconds: how long a condition must hold; a multiple of 60. Default 300.
-        budget_usd: the monthly budget of the project, in US dollars. Default 200.
+        budget_usd: the monthly budget of the project, in US dollars. Default ``None``:
+            derived from the environment's cost estimate, ``budget_margin`` above it
+            (docs/decisions/0014-cost-in-review.md).
+        budget_margin: how far above the estimate a derived budget sits, as a share
+            of it. Default 0.25.
         budget_thresholds: shares of the budget whose actual spend notifies. Default 50/75/90/100 %.
         uptime_regions: where uptime checks run from; at least 3. Default the three US
             regions and Europe.
@@ -234,7 +245,8 @@ class OperationsSettings:
     latency_p95_ms: int = 2000
     cpu_utilization: float = 0.8
     alert_duration_seconds: int = 300
-    budget_usd: int = 200
+    budget_usd: int | None = None
+    budget_margin: float = 0.25
     budget_thresholds: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
     uptime_regions: tuple[str, ...] = ("USA_OREGON", "USA_IOWA", "USA_VIRGINIA", "EUROPE")
     uptime_period_seconds: int = 60
@@ -254,7 +266,9 @@ class OperationsSettings:
         rules.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
         rules.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)
         rules.check_duration(f"{where}.alert_duration_seconds", self.alert_duration_seconds)
-        rules.check_int(f"{where}.budget_usd", self.budget_usd, 1, 10_000_000)
+        if self.budget_usd is not None:
+            rules.check_int(f"{where}.budget_usd", self.budget_usd, 1, 10_000_000)
+        rules.check_number(f"{where}.budget_margin", self.budget_margin, 0, 10)
         if not self.budget_thresholds:
             raise InvalidConfig(f"{where}.budget_thresholds", (), "expected at least one share of the budget")
         for share in self.budget_thresholds:
@@ -271,7 +285,10 @@ class Environment:
     Attributes:
         name: ``production`` or ``staging``; names the stack and the state prefix.
         project_id: the GCP project.
-        github_repository: the only repository whose workflows may deploy (``owner/name``).
+        github_repository: the only repository whose workflows may deploy.
+        deploy_refs: the branches and tags its deploy job may run from, in the
+            GitHub environment named as this one (``github_environment``); a
+            final ``*`` admits a prefix. Default ``main`` and ``v*`` tags.
         operations: alerting and budget.
         region: Default ``us-central1``.
         network, database, services, registry: see each type. Defaults: production sizes.
@@ -279,11 +296,12 @@ class Environment:
             ``<project_id>-documents`` (bucket names are global).
         settings: non-secret values services receive as environment variables.
         traffic: canary splits. Default none: all traffic to the latest revision.
+        usage: the monthly usage its cost estimate assumes. Default ``UsageAssumptions()``.
     """
 
     name: str
     project_id: str
-    github_repository: str
+    github_repository: GitHubRepository
     operations: OperationsSettings
     region: str = "us-central1"
     network: NetworkSettings = NetworkSettings()
@@ -293,6 +311,8 @@ class Environment:
     documents_bucket: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
     traffic: tuple[TrafficSplit, ...] = ()
+    deploy_refs: tuple[str, ...] = ("refs/heads/main", "refs/tags/v*")
+    usage: UsageAssumptions = field(default_factory=UsageAssumptions)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", _frozen(self.settings))
@@ -302,13 +322,21 @@ class Environment:
         rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
         rules.check_name(f"{where}.region", self.region, rules.REGION)
-        rules.check_name(f"{where}.github_repository", self.github_repository, rules.GITHUB_REPOSITORY)
+        if not isinstance(self.github_repository, GitHubRepository):
+            expected = "expected GitHubRepository('owner/name', id, owner_id)"
+            raise InvalidConfig(f"{where}.github_repository", self.github_repository, expected)
+        self.github_repository.validate(f"{where}.github_repository")
+        if not isinstance(self.deploy_refs, tuple) or not self.deploy_refs:
+            raise InvalidConfig(f"{where}.deploy_refs", self.deploy_refs, "expected a tuple of one or more refs")
+        for ref in self.deploy_refs:
+            rules.check_name(f"{where}.deploy_refs", ref, rules.GIT_REF)
         rules.check_name(f"{where}.documents_bucket", self.documents_bucket, rules.BUCKET_NAME)
         self.network.validate(f"{where}.network")
         self.database.validate(f"{where}.database")
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
         self.operations.validate(f"{where}.operations")
+        self.usage.validate(f"{where}.usage")
         for split in self.traffic:
             split.validate(f"{where}.traffic[{split.service}]")
         rules.check_unique(f"{where}.traffic.service", (t.service for t in self.traffic))
@@ -323,8 +351,13 @@ class Environment:
 
     @property
     def image_tag_default(self) -> str:
-        """The image tag of the first deployment, before CI deploys (strategy: ``<env>-latest``)."""
+        """The image tag of the first deployment, before CI deploys (docs/operating-strategy.md: ``<env>-latest``)."""
         return f"{self.name}-latest"
+
+    @property
+    def github_environment(self) -> str:
+        """The GitHub environment the deploy job runs in (where reviewers can be required): this one's name."""
+        return self.name
 
     @property
     def state_prefix(self) -> str:

@@ -1,6 +1,6 @@
 """The MindMirror platform: the one place to change what runs where.
 
-Values the strategy leaves open are marked *assumed*; correct them here.
+Values the operating strategy (docs/operating-strategy.md) leaves open are marked *assumed*; correct them here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from mindmirror_infra.catalog.environment import (
     ServiceSettings,
     ServiceSize,
 )
+from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.system import Database, Secret, SecretMount, Service
+from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 SECRETS = (
     Secret("database-url", "Connection URL of main-db (agent, journal, habits, meals)"),
@@ -28,6 +30,9 @@ SECRETS = (
     Secret(ENVIRONMENT_SECRET, "The environment name: production or staging"),
 )
 
+# *assumed*: the services reach their databases with Python drivers (psycopg or
+# asyncpg, under SQLAlchemy and Alembic) that support PostgreSQL 18, the version
+# every instance runs (mindmirror_infra/constructs/cloud_sql.py, POSTGRES_VERSION).
 DATABASES = (
     Database("main-db", ("agent", "journal", "habits", "meals"), url_secret="database-url"),
     Database("movements-db", ("movements",), url_secret="movements-database-url"),
@@ -149,13 +154,36 @@ SERVICES = (
     ),
 )
 
-# *assumed*: the cluster and Redis addresses; the strategy leaves them as placeholders.
+# *assumed*: the cluster and Redis addresses; the operating strategy leaves them as placeholders.
 SETTINGS = {
     "QDRANT_URL": "https://mindmirror.qdrant.example",
     "REDIS_URL": "redis://10.0.0.3:6379",
 }
-GITHUB_REPOSITORY = "mindmirror/mindmirror"  # *assumed*
+# *assumed*: the name and both ids are placeholders. Before the first apply, read the
+# real ids with `gh api repos/OWNER/NAME --jq '.id, .owner.id'` (docs/decisions/0018-workload-identity-trust.md).
+GITHUB_REPOSITORY = GitHubRepository("mindmirror/mindmirror", id=123456789, owner_id=987654321)
 NOTIFY = ("ops@mindmirror.example",)  # *assumed*
+
+# *assumed*: a month of production traffic, for the cost estimate. The strategy
+# counts 1M requests: every API request passes the gateway; the agent's
+# requests wait on model calls. Each service not named here serves 125,000.
+PRODUCTION_USAGE = UsageAssumptions(
+    default_traffic=Traffic(requests_per_month=125_000, seconds_per_request=0.2),
+    traffic={
+        GATEWAY: Traffic(requests_per_month=1_000_000, seconds_per_request=0.25),
+        "agent-service": Traffic(requests_per_month=125_000, seconds_per_request=2.0),
+        "web-app": Traffic(requests_per_month=300_000, seconds_per_request=0.1),
+    },
+)
+# *assumed*: staging serves tests and reviews only.
+STAGING_USAGE = UsageAssumptions(
+    default_traffic=Traffic(requests_per_month=10_000, seconds_per_request=0.2),
+    secret_accesses_per_month=100_000,
+    log_gib_per_month=2,
+)
+# Budgets follow from each environment's estimate, this share above it
+# (docs/decisions/0014-cost-in-review.md); set budget_usd to fix one instead.
+BUDGET_MARGIN = 0.25
 
 PRODUCTION = Environment(
     name="production",
@@ -163,24 +191,27 @@ PRODUCTION = Environment(
     github_repository=GITHUB_REPOSITORY,
     settings=SETTINGS,
     services=ServiceSettings(sizes={"agent-service": ServiceSize(cpu="2", memory="2Gi")}),
-    operations=OperationsSettings(notification_emails=NOTIFY, budget_usd=200),
+    operations=OperationsSettings(notification_emails=NOTIFY, budget_margin=BUDGET_MARGIN),
+    usage=PRODUCTION_USAGE,
 )
 
 STAGING = Environment(
     name="staging",
     project_id="mindmirror-staging",  # *assumed*
     github_repository=GITHUB_REPOSITORY,
+    deploy_refs=("refs/heads/staging",),  # strategy: staging deploys from its branch
     settings={**SETTINGS, "QDRANT_URL": "https://mindmirror-staging.qdrant.example"},
     database=DatabaseSettings(tier="db-custom-1-3840", high_availability=False, disk_size_gb=10),
     services=ServiceSettings(critical_min_instances=0, max_instances=3),
     registry=RegistrySettings(cleanup_dry_run=True),
     operations=OperationsSettings(
         notification_emails=NOTIFY,
-        budget_usd=60,
+        budget_margin=BUDGET_MARGIN,
         error_ratio=0.2,
         latency_p95_ms=5000,
         alert_duration_seconds=900,
     ),
+    usage=STAGING_USAGE,
 )
 
 

@@ -58,7 +58,8 @@ def build_compute(
     the APIs the workloads need enabled first.
     """
     # The tag of the first deployment only: afterwards CI deploys images and the
-    # services keep them (D8), so changing this later changes nothing running.
+    # services keep them (docs/decisions/0008-ci-deploys-not-reverted.md), so
+    # changing this later changes nothing running.
     image_tag = TerraformVariable(
         scope,
         IMAGE_TAG_VARIABLE,
@@ -81,6 +82,7 @@ def build_compute(
             untagged_max_age_days=registry_settings.untagged_max_age_days,
             protected_tag_prefixes=registry_settings.protected_tag_prefixes,
             cleanup_dry_run=registry_settings.cleanup_dry_run,
+            description=registry_settings.description,
         ),
     )
     registry.grant_writer(identity.deployer)
