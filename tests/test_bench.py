@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import mechanisms, run
+from bench import catalogs, mechanisms, run
 from mindmirror_infra import node_runtime, synthesis
 
 
@@ -167,3 +167,9 @@ def test_cached_reads_become_plain_properties_in_a_worker() -> None:
     count, kind = ran.stdout.split()
     assert int(count) > 1
     assert kind == "property"
+
+
+@pytest.mark.parametrize("size", run.SIZES)
+def test_each_sized_catalog_is_one_the_catalog_accepts(size: int) -> None:
+    catalog = getattr(catalogs, f"services_{size}")()
+    assert len(catalog.services) == size
