@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mindmirror_infra.catalog import (
-    Catalog,
-    Database,
-    Secret,
-    SecretMount,
-    Service,
-    ServiceSettings,
-    UsageAssumptions,
-)
+from mindmirror_infra.catalog import Catalog, Database, Secret, SecretMount, Service, ServiceSettings
 from mindmirror_infra.catalog import mindmirror as embedded
 
 SHARED_SECRETS = (
@@ -45,7 +37,8 @@ def sized(count: int) -> Catalog:
     )
     secrets = SHARED_SECRETS + tuple(Secret(d.url_secret, f"Connection URL of {d.instance}") for d in databases)
     environments = tuple(
-        replace(env, services=ServiceSettings(), traffic=(), usage=UsageAssumptions())
+        # The embedded usage names the embedded services: each sized service takes the default traffic.
+        replace(env, services=ServiceSettings(), traffic=(), usage=replace(env.usage, traffic={}))
         for env in (embedded.PRODUCTION, embedded.STAGING)
     )
     return Catalog(
