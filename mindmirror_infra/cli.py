@@ -322,7 +322,7 @@ def workflows() -> None:
 
 
 @workflows.command("render")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_DELIVERY_OUT, show_default=True)
+@click.option("--out", "out_dir", default=str(DEFAULT_DELIVERY_OUT), show_default=True, help=OUT_HELP)
 @click.option(
     "--own-workflow",
     type=click.Path(path_type=Path),
@@ -330,7 +330,7 @@ def workflows() -> None:
     help="Also write this repository's own workflow (test, validate, plan, apply) to this file.",
 )
 @catalog_option
-def workflows_render(out_dir: Path, own_workflow: Path | None, catalog_ref: str) -> None:
+def workflows_render(out_dir: str, own_workflow: Path | None, catalog_ref: str) -> None:
     """Render the workflows into OUT/workflows/ and their scripts into OUT/scripts/ (all or nothing)."""
     from mindmirror_infra.delivery.render import render, write_own_workflow
 

@@ -64,7 +64,9 @@ class OutputKind:
 STACKS = OutputKind("mminfra synth", frozenset({"stacks", "version"}))
 # The bootstrap scripts' manifest, written by mindmirror_infra/bootstrap/render.py.
 BOOTSTRAP = OutputKind("mminfra bootstrap render", frozenset({"scripts"}))
-KINDS = (STACKS, BOOTSTRAP)
+# The application repository's workflows and scripts, written by mindmirror_infra/delivery/render.py.
+DELIVERY = OutputKind("mminfra workflows render", frozenset({"workflows"}))
+KINDS = (STACKS, BOOTSTRAP, DELIVERY)
 
 
 def checked_out_dir(given: str, kind: OutputKind) -> Path:

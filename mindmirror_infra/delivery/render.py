@@ -8,9 +8,9 @@ them: ``workflows/`` goes to ``.github/workflows/`` and ``scripts/`` to
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from mindmirror_infra.catalog import MIGRATIONS_IMAGE, Catalog
 from mindmirror_infra.delivery.actions import ACTIONS
 from mindmirror_infra.delivery.plan import DeliveryPlan, delivery_plan
 from mindmirror_infra.errors import InvalidConfig
-from mindmirror_infra.output import staging_folder, swap
+from mindmirror_infra.layout import MANIFEST_FILE
+from mindmirror_infra.output import DELIVERY, replacing, swap
 
 WORKFLOWS = Path("workflows")
 SCRIPTS = Path("scripts")
@@ -118,17 +119,19 @@ def _check_job_ids(plan: DeliveryPlan) -> None:
         )
 
 
-def render(catalog: Catalog, out_dir: Path) -> list[Path]:
-    """Writes every workflow and script into ``out_dir`` (replacing it whole) and returns their paths."""
-    out_dir = out_dir.absolute()
+def render(catalog: Catalog, out: str | Path) -> list[Path]:
+    """Writes every workflow and script, and their manifest, into the folder ``out``, replacing it whole.
+
+    ``out`` must be a folder an output may replace (``output.checked_out_dir``).
+    Returns the paths of the workflows and scripts.
+    """
     texts = rendered_files(catalog)
-    staging = staging_folder(out_dir)
-    try:
+    with replacing(str(out), DELIVERY) as (out_dir, staging):
         for relative, text in texts.items():
             _write(staging / relative, text)
+        listed = {folder.name: sorted(p.name for p in texts if p.parent == folder) for folder in (WORKFLOWS, SCRIPTS)}
+        (staging / MANIFEST_FILE).write_text(json.dumps(listed, indent=2, sort_keys=True) + "\n")
         swap(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / relative for relative in texts]
 
 
