@@ -49,6 +49,11 @@ def repository(**changes: Any) -> Catalog:
     return variants.with_production(github_repository=replace(embedded.PRODUCTION.github_repository, **changes))
 
 
+def infrastructure_repository(**changes: Any) -> Catalog:
+    changed = replace(embedded.PRODUCTION.infrastructure_repository, **changes)
+    return variants.with_production(infrastructure_repository=changed)
+
+
 def usage(**changes: Any) -> Catalog:
     return variants.with_production_part("usage", **changes)
 
@@ -376,6 +381,18 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "repository_name_bad": (f"{P}.github_repository.name", lambda: repository(name="mindmirror")),
     "repository_id_zero": (f"{P}.github_repository.id", lambda: repository(id=0)),
     "repository_owner_id_text": (f"{P}.github_repository.owner_id", lambda: repository(owner_id="65")),
+    "infrastructure_repository_missing": (
+        f"{P}.infrastructure_repository",
+        lambda: variants.with_production(infrastructure_repository=None),
+    ),
+    "infrastructure_repository_name_bad": (
+        f"{P}.infrastructure_repository.name",
+        lambda: infrastructure_repository(name="mindmirror-infra"),
+    ),
+    "infrastructure_repository_owner_id_zero": (
+        f"{P}.infrastructure_repository.owner_id",
+        lambda: infrastructure_repository(owner_id=0),
+    ),
     "deploy_refs_a_string": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs="refs/heads/main")),
     "deploy_refs_every_branch": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs=("refs/heads/*",))),
     "deploy_refs_quote": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs=('refs/heads/m" || "',))),

@@ -1,6 +1,13 @@
 """The catalog: plain, validated data describing the system and its environments."""
 
-from mindmirror_infra.catalog.catalog import DEPLOYER_ACCOUNT_ID, ENVIRONMENT_SECRET, MIGRATIONS_IMAGE, Catalog
+from mindmirror_infra.catalog.catalog import (
+    APPLIER_ACCOUNT_ID,
+    DEPLOYER_ACCOUNT_ID,
+    ENVIRONMENT_SECRET,
+    MIGRATIONS_IMAGE,
+    PLANNER_ACCOUNT_ID,
+    Catalog,
+)
 from mindmirror_infra.catalog.environment import (
     DatabaseSettings,
     Environment,
@@ -26,7 +33,9 @@ from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 __all__ = [
     "DATABASE_NAMES_VARIABLE",
     "DATABASE_NAME_VARIABLE",
+    "APPLIER_ACCOUNT_ID",
     "DEPLOYER_ACCOUNT_ID",
+    "PLANNER_ACCOUNT_ID",
     "ENVIRONMENT_SECRET",
     "MIGRATIONS_IMAGE",
     "Catalog",

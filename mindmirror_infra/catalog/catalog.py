@@ -17,6 +17,10 @@ ENVIRONMENT_SECRET = "environment"
 MIGRATIONS_IMAGE = "migrations"
 # The service account GitHub Actions deploys as (Workload Identity Federation).
 DEPLOYER_ACCOUNT_ID = "github-deployer"
+# The service accounts this project's workflow plans and applies as
+# (docs/decisions/0019-planner-and-applier.md).
+PLANNER_ACCOUNT_ID = "github-planner"
+APPLIER_ACCOUNT_ID = "github-applier"
 # Cloud SQL limits the whole connection name "<project>:<instance>" to 98 characters.
 MAX_SQL_CONNECTION_NAME = 98
 
@@ -95,9 +99,13 @@ class Catalog:
                 )
 
     def _check_accounts(self) -> None:
-        # Services, jobs and the deployer each get a service account named after
+        # Services, jobs, the deployer, planner and applier each get a service account named after
         # them, so their names share one namespace.
-        owners = {DEPLOYER_ACCOUNT_ID: "the deployer"}
+        owners = {
+            DEPLOYER_ACCOUNT_ID: "the deployer",
+            PLANNER_ACCOUNT_ID: "the planner",
+            APPLIER_ACCOUNT_ID: "the applier",
+        }
         named = [
             (f"databases[{j.database.instance}].instance", j.database.instance, j.name) for j in self.migration_jobs
         ]

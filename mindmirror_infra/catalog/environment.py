@@ -291,7 +291,11 @@ class Environment:
     Attributes:
         name: ``production`` or ``staging``; names the stack and the state prefix.
         project_id: the GCP project.
-        github_repository: the only repository whose workflows may deploy.
+        github_repository: the application repository, the only one whose workflows may deploy.
+        infrastructure_repository: this project's repository, the only one whose
+            workflow may plan (its pull requests) and apply (``refs/heads/main``,
+            in the GitHub environment ``github_environment``) this environment
+            (docs/decisions/0019-planner-and-applier.md).
         deploy_refs: the branches and tags its deploy job may run from, in the
             GitHub environment named as this one (``github_environment``); a
             final ``*`` admits a prefix. Default ``main`` and ``v*`` tags.
@@ -308,6 +312,7 @@ class Environment:
     name: str
     project_id: str
     github_repository: GitHubRepository
+    infrastructure_repository: GitHubRepository
     operations: OperationsSettings
     region: str = "us-central1"
     network: NetworkSettings = NetworkSettings()
@@ -328,10 +333,12 @@ class Environment:
         rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
         rules.check_region(f"{where}.region", self.region)
-        if not isinstance(self.github_repository, GitHubRepository):
-            expected = "expected GitHubRepository('owner/name', id, owner_id)"
-            raise InvalidConfig(f"{where}.github_repository", self.github_repository, expected)
-        self.github_repository.validate(f"{where}.github_repository")
+        for field_name in ("github_repository", "infrastructure_repository"):
+            repository = getattr(self, field_name)
+            if not isinstance(repository, GitHubRepository):
+                expected = "expected GitHubRepository('owner/name', id, owner_id)"
+                raise InvalidConfig(f"{where}.{field_name}", repository, expected)
+            repository.validate(f"{where}.{field_name}")
         if not isinstance(self.deploy_refs, tuple) or not self.deploy_refs:
             raise InvalidConfig(f"{where}.deploy_refs", self.deploy_refs, "expected a tuple of one or more refs")
         for ref in self.deploy_refs:
@@ -359,6 +366,11 @@ class Environment:
     def github_environment(self) -> str:
         """The GitHub environment the deploy job runs in (where reviewers can be required): this one's name."""
         return self.name
+
+    @property
+    def apply_refs(self) -> tuple[str, ...]:
+        """The refs this project's workflow applies from: ``main`` only, whatever the environment."""
+        return ("refs/heads/main",)
 
     @property
     def state_prefix(self) -> str:

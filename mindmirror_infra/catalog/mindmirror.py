@@ -162,6 +162,9 @@ SETTINGS = {
 # *assumed*: the name and both ids are placeholders. Before the first apply, read the
 # real ids with `gh api repos/OWNER/NAME --jq '.id, .owner.id'` (docs/decisions/0018-workload-identity-trust.md).
 GITHUB_REPOSITORY = GitHubRepository("mindmirror/mindmirror", id=123456789, owner_id=987654321)
+# *assumed*: this project's own repository, whose workflow plans and applies the
+# stacks; its name and id are placeholders too (docs/decisions/0019-planner-and-applier.md).
+INFRASTRUCTURE_REPOSITORY = GitHubRepository("mindmirror/mindmirror-infra", id=123456790, owner_id=987654321)
 NOTIFY = ("ops@mindmirror.example",)  # *assumed*
 
 # *assumed*: a month of production traffic, for the cost estimate. The strategy
@@ -189,6 +192,7 @@ PRODUCTION = Environment(
     name="production",
     project_id="mindmirror-prod",
     github_repository=GITHUB_REPOSITORY,
+    infrastructure_repository=INFRASTRUCTURE_REPOSITORY,
     settings=SETTINGS,
     services=ServiceSettings(sizes={"agent-service": ServiceSize(cpu="2", memory="2Gi")}),
     operations=OperationsSettings(notification_emails=NOTIFY, budget_margin=BUDGET_MARGIN),
@@ -199,6 +203,7 @@ STAGING = Environment(
     name="staging",
     project_id="mindmirror-staging",  # *assumed*
     github_repository=GITHUB_REPOSITORY,
+    infrastructure_repository=INFRASTRUCTURE_REPOSITORY,
     deploy_refs=("refs/heads/staging",),  # strategy: staging deploys from its branch
     settings={**SETTINGS, "QDRANT_URL": "https://mindmirror-staging.qdrant.example"},
     database=DatabaseSettings(tier="db-custom-1-3840", high_availability=False, disk_size_gb=10),

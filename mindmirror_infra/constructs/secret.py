@@ -18,6 +18,7 @@ from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import address_name, pin
 from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, columns, row_key
 from mindmirror_infra.constructs.service_account import ServiceAccount
+from mindmirror_infra.errors import InvalidConfig
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 READERS = TableKind(
@@ -25,6 +26,13 @@ READERS = TableKind(
     "google_secret_manager_secret_iam_member",
     fields=("project", "secret_id", "member"),
     attributes={**columns("project", "secret_id", "member"), "role": ACCESSOR_ROLE},
+)
+
+ROLE_GRANTS = TableKind(
+    SecretManagerSecretIamMember,
+    "google_secret_manager_secret_iam_member",
+    fields=("project", "secret_id", "role", "member"),
+    name="role_grants",
 )
 
 
@@ -101,5 +109,30 @@ class Secret(Construct):
             row_key(self.props.secret_id, account.account_id),
             {"project": self.props.project_id, "secret_id": self.secret_id_reference, "member": account.member},
             was=address_name(self.props.secret_id, account.account_id),
+        )
+        return grant
+
+    def grant_role(self, role: str, account: ServiceAccount) -> SecretManagerSecretIamMember:
+        """Grants ``role`` on this secret alone to ``account``, for who manages secrets rather than reads them.
+
+        A row ``["<secret>/<role>/<account>"]`` of the stack's table
+        ``google_secret_manager_secret_iam_member.role_grants``. The accessor
+        role goes through ``grant_read``.
+        """
+        if role == ACCESSOR_ROLE or not role.startswith("roles/secretmanager."):
+            raise InvalidConfig(
+                f"{self.props.secret_id}.roles", role, "expected a Secret Manager role other than secretAccessor"
+            )
+        grant: SecretManagerSecretIamMember = self._grant_tables.grant(
+            ROLE_GRANTS,
+            row_key(self.props.secret_id, role, account.account_id),
+            {
+                "project": self.props.project_id,
+                "secret_id": self.secret_id_reference,
+                "role": role,
+                "member": account.member,
+            },
+            # A table from the start: no address of its own to move from.
+            was=None,
         )
         return grant

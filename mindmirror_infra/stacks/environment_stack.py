@@ -14,6 +14,7 @@ from mindmirror_infra.stacks.compute import build_compute
 from mindmirror_infra.stacks.data import build_data
 from mindmirror_infra.stacks.deployer import build_deployer
 from mindmirror_infra.stacks.identity import build_identity
+from mindmirror_infra.stacks.infrastructure_access import build_infrastructure_access
 from mindmirror_infra.stacks.operations import build_operations
 from mindmirror_infra.stacks.runtime_access import grant_runtime_access
 
@@ -80,3 +81,5 @@ class EnvironmentStack(TerraformStack):
             if catalog.service(name).public
         }
         self.operations = build_operations(self, catalog, env, public_hosts=public_hosts)
+        # Last: the planner's and applier's roles follow from every type the stack holds.
+        self.infrastructure_access = build_infrastructure_access(self, catalog, env, self.identity)
