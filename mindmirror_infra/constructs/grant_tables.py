@@ -82,27 +82,24 @@ class GrantTable:
             kind.name,
         )
 
-    def grant(self, key: str, row: Mapping[str, str], was: str | None) -> TerraformResource:
+    def grant(self, key: str, row: Mapping[str, str], was: str) -> TerraformResource:
         """Adds ``row`` under ``key`` and returns the table's resource; granting the same again changes nothing.
 
-        ``was`` is the name the grant had as a resource of its own (``None``
-        for a grant that never was one: no ``moved`` block). A different
+        ``was`` is the name the grant had as a resource of its own. A different
         row, or a different old name, under a key already granted is refused:
         one of the two grants would be lost; so is an old name another grant had.
         """
         kind = self.kind
         if sorted(row) != sorted(kind.fields):
             raise ValueError(f"a {kind.resource_type} row has {sorted(kind.fields)}, not {sorted(row)}")
-        target = instance_address(kind.resource_type, kind.name, key)
-        source = f"{kind.resource_type}.{was}" if was is not None else None
+        source, target = f"{kind.resource_type}.{was}", instance_address(kind.resource_type, kind.name, key)
         granted = self._rows.get(key)
-        if granted is None and source is not None and self._moves.get(source, target) != target:
+        if granted is None and self._moves.get(source, target) != target:
             raise ValueError(f"{source} was another grant, moved to {self._moves[source]}")
         if granted is None:
             self._rows[key] = dict(row)
-            if source is not None:
-                self._moves[source] = target
-        elif granted != dict(row) or (source is not None and self._moves.get(source) != target):
+            self._moves[source] = target
+        elif granted != dict(row) or self._moves.get(source) != target:
             raise ValueError(f"{kind.resource_type}.{kind.name}[{key!r}] is granted already, differently")
         return self.resource
 
@@ -129,7 +126,7 @@ class GrantTables:
             tables = cls._of_stack[stack] = GrantTables(stack)
         return tables
 
-    def grant(self, kind: TableKind, key: str, row: Mapping[str, str], was: str | None) -> Any:
+    def grant(self, kind: TableKind, key: str, row: Mapping[str, str], was: str) -> Any:
         """Adds a row to the table of ``kind``; returns the table's resource (see ``GrantTable.grant``)."""
         if not self._tables:
             # With the first table, so a stack without grants has no moved list.

@@ -139,9 +139,7 @@ class ServiceAccount(Construct):
         """The account's full name, ``projects/<project>/serviceAccounts/<email>``, built on the email reference."""
         return f"projects/{self.props.project_id}/serviceAccounts/{self.email}"
 
-    def grant_project_role(
-        self, role: str, condition: IamCondition | None = None, *, was_own_resource: bool = True
-    ) -> ProjectIamMember:
+    def grant_project_role(self, role: str, condition: IamCondition | None = None) -> ProjectIamMember:
         """Grants ``role`` on the project to this account, optionally narrowed by ``condition``.
 
         Returns the table resource that holds the grant.
@@ -149,9 +147,7 @@ class ServiceAccount(Construct):
         Without a condition, the grant is a row ``["<account>/<role>"]`` of the
         stack's table ``google_project_iam_member.grants``; with one, a row
         ``["<account>/<role>/<condition key>"]`` of ``google_project_iam_member.conditioned_grants``,
-        whose rows each carry their condition. ``was_own_resource``: the grant
-        once had an address of its own, which a ``moved`` block carries into the
-        table; ``False`` for grants that never did. Granting twice changes nothing. Basic roles and roles that belong on a
+        whose rows each carry their condition. Granting twice changes nothing. Basic roles and roles that belong on a
         single resource (secret access, object access, acting as an account) are refused.
         """
         where = f"{self.account_id}.project_roles"
@@ -171,24 +167,23 @@ class ServiceAccount(Construct):
             kind,
             row_key(self.account_id, role, *narrowed_by),
             {"project": self.props.project_id, "role": role, "member": self.member, **condition_fields},
-            was=address_name(self.account_id, role.removeprefix("roles/"), *narrowed_by) if was_own_resource else None,
+            was=address_name(self.account_id, role.removeprefix("roles/"), *narrowed_by),
         )
         return grant
 
-    def grant_act_as(self, user: ServiceAccount, *, was_own_resource: bool = True) -> ServiceAccountIamMember:
+    def grant_act_as(self, user: ServiceAccount) -> ServiceAccountIamMember:
         """Lets ``user`` deploy workloads that run as this account, and only this one.
 
         ``iam.serviceAccountUser`` on this account alone, never on the project:
         a project-level grant would let ``user`` act as every account, the
         deployer included. A row ``["<account>/<user>"]`` of the stack's table
-        ``google_service_account_iam_member.grants`` (``was_own_resource``: as
-        for ``grant_project_role``).
+        ``google_service_account_iam_member.grants``.
         """
         grant: ServiceAccountIamMember = self._grant_tables.grant(
             ACCOUNT_USERS,
             row_key(self.account_id, user.account_id),
             {"service_account_id": self.name_reference, "member": user.member},
-            was=address_name(self.account_id, "user", user.account_id) if was_own_resource else None,
+            was=address_name(self.account_id, "user", user.account_id),
         )
         return grant
 

@@ -313,15 +313,15 @@ def build_infrastructure_access(
     # creating or updating a Cloud Run service, job or worker pool that runs as
     # an account needs actAs on it.
     for account in identity.accounts.values():
-        account.grant_act_as(applier, was_own_resource=False)
+        account.grant_act_as(applier)
     for secret in identity.secrets.values():
         secret.grant_role(SECRET_PLANNER_ROLE, planner)
         secret.grant_role(SECRET_APPLIER_ROLE, applier)
     planner_roles, applier_roles = roles_for(stack_types(stack))
     for role in planner_roles:
-        planner.grant_project_role(role, was_own_resource=False)
+        planner.grant_project_role(role)
     for role in applier_roles:
-        applier.grant_project_role(role, was_own_resource=False)
+        applier.grant_project_role(role)
     # What the workflow's auth steps need, as GitHub variables (README).
     outputs = {
         "infrastructure_workload_identity_provider": workload_identity.provider.name,
