@@ -278,7 +278,7 @@ class CloudRunService(Construct):
                 account.account_id,
                 "a public service has no invoker check; expected no invokers",
             )
-        member: CloudRunV2ServiceIamMember = self._grants.grant(INVOKER_ROLE, "invoker", account)
+        member: CloudRunV2ServiceIamMember = self._grants.grant(INVOKER_ROLE, account)
         return member
 
     def grant_deploy(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:

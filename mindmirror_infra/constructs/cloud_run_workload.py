@@ -21,7 +21,6 @@ from cdktn_provider_google.secret_manager_secret_iam_member import SecretManager
 
 from mindmirror_infra import validation
 from mindmirror_infra.cloud_run_sizes import check_size
-from mindmirror_infra.constructs.addresses import address_name
 from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
 from mindmirror_infra.constructs.secret import Secret
 from mindmirror_infra.constructs.service_account import ServiceAccount
@@ -168,8 +167,7 @@ class WorkloadGrants:
     """Grants on one service, job or pool (``resource``), rows of the stack's table of its IAM member type (``kind``).
 
     Rows are keyed ``<workload>/<role>/<account>`` and name the workload by a
-    reference to its name, so the grant follows the resource. A grant was
-    addressed ``<workload>_<purpose>_<account>`` as a resource of its own.
+    reference to its name, so the grant follows the resource.
     """
 
     def __init__(self, kind: TableKind, props: WorkloadProps, resource: CloudRunResource) -> None:
@@ -183,7 +181,7 @@ class WorkloadGrants:
         """The workload's name as a reference, read once for all its grants (each read is a jsii round trip)."""
         return self._resource.name
 
-    def grant(self, role: str, purpose: str, account: ServiceAccount) -> Any:
+    def grant(self, role: str, account: ServiceAccount) -> Any:
         return self._tables.grant(
             self._kind,
             row_key(self._props.name, role, account.account_id),
@@ -194,12 +192,11 @@ class WorkloadGrants:
                 "role": role,
                 "member": account.member,
             },
-            was=address_name(self._props.name, purpose, account.account_id),
         )
 
     def grant_deploy(self, account: ServiceAccount) -> Any:
         """``run.developer``: deploy new revisions, or set a job's image and run it; nothing else."""
-        return self.grant(DEPLOYER_ROLE, "deployer", account)
+        return self.grant(DEPLOYER_ROLE, account)
 
 
 def workload_grants(member_type: Callable[..., TerraformResource], resource_type: str) -> TableKind:
