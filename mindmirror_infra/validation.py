@@ -154,6 +154,53 @@ def check_secret_mount_path(field: str, path: str) -> None:
         raise InvalidConfig(field, path, "expected a folder under '/secrets/', such as '/secrets/database'")
 
 
+class MountedFile(Protocol):
+    """A secret mounted as a file: the catalog's ``SecretMount`` and a workload's ``SecretFile``."""
+
+    @property
+    def volume(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def mount_path(self) -> str: ...
+
+
+def check_mounted_files(where: str, mounts: Iterable[MountedFile]) -> None:
+    """Each mount's volume, file name and folder legal; volumes and folders unique within the workload."""
+    mounts = tuple(mounts)
+    for mount in mounts:
+        at = f"{where}.secrets[{mount.volume}]"
+        check_name(f"{at}.volume", mount.volume, RESOURCE_NAME)
+        check_name(f"{at}.file", mount.file, SECRET_ID)
+        check_secret_mount_path(f"{at}.mount_path", mount.mount_path)
+    check_unique(f"{where}.secrets.volume", (m.volume for m in mounts))
+    check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in mounts))
+
+
+def check_env_names(field: str, names: Iterable[str]) -> None:
+    """Plain environment variable names: legal, unique, and none that says it holds a credential."""
+    names = tuple(names)
+    for name in names:
+        check_name(field, name, ENV_VAR_NAME)
+        check_not_credential(field, name)
+    check_unique(field, names)
+
+
+def check_health_path(field: str, path: str) -> None:
+    if not path.startswith("/"):
+        raise InvalidConfig(field, path, "expected a path starting with '/'")
+
+
+def check_sql_databases(instance_field: str, instance: str, databases_field: str, databases: tuple[str, ...]) -> None:
+    """A Cloud SQL instance name and the PostgreSQL databases it holds: at least one, each legal, none twice."""
+    check_name(instance_field, instance, SQL_INSTANCE_NAME)
+    if not databases:
+        raise InvalidConfig(databases_field, databases, "expected at least one database")
+    for database in databases:
+        check_name(databases_field, database, POSTGRES_DATABASE_NAME)
+    check_unique(databases_field, databases)
+
+
 # Cloud SQL for PostgreSQL accepts shared-core tiers and custom tiers only.
 SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
 _SQL_CUSTOM_TIER = re.compile(r"db-custom-([1-9][0-9]*)-([1-9][0-9]*)")

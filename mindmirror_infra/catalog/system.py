@@ -59,12 +59,6 @@ class SecretMount:
         if not self.mount_path:
             object.__setattr__(self, "mount_path", rules.SECRET_MOUNT_ROOT + self.volume)
 
-    def validate(self, owner: str) -> None:
-        where = f"{owner}.secrets[{self.volume}]"
-        rules.check_name(f"{where}.volume", self.volume, rules.RESOURCE_NAME)
-        rules.check_name(f"{where}.file", self.file, rules.SECRET_ID)
-        rules.check_secret_mount_path(f"{where}.mount_path", self.mount_path)
-
 
 @dataclass(frozen=True)
 class Database:
@@ -85,12 +79,7 @@ class Database:
 
     def __post_init__(self) -> None:
         where = f"databases[{self.instance}]"
-        rules.check_name(f"{where}.instance", self.instance, rules.SQL_INSTANCE_NAME)
-        if not self.databases:
-            raise InvalidConfig(f"{where}.databases", self.databases, "expected at least one database")
-        for name in self.databases:
-            rules.check_name(f"{where}.databases", name, rules.POSTGRES_DATABASE_NAME)
-        rules.check_unique(f"{where}.databases", self.databases)
+        rules.check_sql_databases(f"{where}.instance", self.instance, f"{where}.databases", self.databases)
 
     @property
     def short_name(self) -> str:
@@ -160,18 +149,12 @@ class Service:
                     "a service without a database names none; expected None",
                 )
             rules.check_name(f"{where}.database_name", self.database_name, rules.POSTGRES_DATABASE_NAME)
-        if not self.health_path.startswith("/"):
-            raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
-        for mount in self.secrets:
-            mount.validate(where)
-        rules.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
-        rules.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
+        rules.check_health_path(f"{where}.health_path", self.health_path)
+        rules.check_mounted_files(where, self.secrets)
+        rules.check_env_names(f"{where}.env", self.env)
         for name in self.env:
-            rules.check_name(f"{where}.env", name, rules.ENV_VAR_NAME)
-            rules.check_not_credential(f"{where}.env", name)
             if name in (DATABASE_NAME_VARIABLE, DATABASE_NAMES_VARIABLE):
                 raise InvalidConfig(f"{where}.env", name, "set from database_name; expected another name")
-        rules.check_unique(f"{where}.env", self.env)
         rules.check_unique(f"{where}.invokers", self.invokers)
 
     @property

@@ -136,8 +136,7 @@ class CloudRunServiceProps:
             )
         validation.check_int(f"{where}.concurrency", self.concurrency, 1, 1000)
         validation.check_int(f"{where}.timeout_seconds", self.timeout_seconds, 1, 3600)
-        if not self.health_path.startswith("/"):
-            raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
+        validation.check_health_path(f"{where}.health_path", self.health_path)
         validation.check_one_of(f"{where}.ingress", self.ingress, INGRESS)
         # CPU is allocated only during requests, so a fraction of a CPU is
         # possible when each instance serves one request at a time.

@@ -95,16 +95,9 @@ class WorkloadProps:
         if not self.image or not self.connector:
             missing = "image" if not self.image else "connector"
             raise InvalidConfig(f"{where}.{missing}", "", f"expected a {missing}")
-        for mount in self.secrets:
-            at = f"{where}.secrets[{mount.volume}]"
-            validation.check_name(f"{at}.volume", mount.volume, validation.RESOURCE_NAME)
-            validation.check_name(f"{at}.file", mount.file, validation.SECRET_ID)
-            validation.check_secret_mount_path(f"{at}.mount_path", mount.mount_path)
-        validation.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
-        validation.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
+        validation.check_mounted_files(where, self.secrets)
+        validation.check_env_names(f"{where}.env", self.env)
         for name, value in self.env.items():
-            validation.check_name(f"{where}.env", name, validation.ENV_VAR_NAME)
-            validation.check_not_credential(f"{where}.env", name)
             if "@" in value.partition("://")[2].split("/")[0]:
                 raise InvalidConfig(
                     f"{where}.env[{name}]", "<redacted>", "a URL with credentials belongs in a secret; mount it instead"

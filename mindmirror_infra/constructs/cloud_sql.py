@@ -23,7 +23,6 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import IamCondition, ServiceAccount
-from mindmirror_infra.errors import InvalidConfig
 
 # PostgreSQL 15, as the services' migrations were written and tested against it.
 # Cloud SQL supports it past the community's end of life (November 2027) through
@@ -101,12 +100,7 @@ class CloudSqlInstanceProps:
 
     def __post_init__(self) -> None:
         where = "CloudSqlInstanceProps"
-        validation.check_name(f"{where}.name", self.name, validation.SQL_INSTANCE_NAME)
-        if not self.databases:
-            raise InvalidConfig(f"{where}.databases", self.databases, "expected at least one database")
-        for database in self.databases:
-            validation.check_name(f"{where}.databases", database, validation.POSTGRES_DATABASE_NAME)
-        validation.check_unique(f"{where}.databases", self.databases)
+        validation.check_sql_databases(f"{where}.name", self.name, f"{where}.databases", self.databases)
         validation.check_sql_instance_settings(where, self)
         validation.check_int(f"{where}.log_retention_days", self.log_retention_days, 1, 7)
 
