@@ -27,6 +27,7 @@ from mindmirror_infra.constructs.cloud_run_service import (
 )
 from mindmirror_infra.constructs.cloud_run_worker_pool import CloudRunWorkerPool, CloudRunWorkerPoolProps
 from mindmirror_infra.constructs.cloud_run_workload import SecretFile, WorkloadProps
+from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.stacks.identity import Identity
 
 IMAGE_TAG_VARIABLE = "image_tag"
@@ -146,7 +147,8 @@ def build_compute(
 
 def _service_props(service: Service, spec: WorkloadProps, env: Environment) -> CloudRunServiceProps:
     settings = env.services
-    assert service.port is not None  # the catalog gives every HTTP service a port
+    if service.port is None:
+        raise InvalidConfig(f"services[{service.name}].port", None, "an HTTP service needs a port")
     split = next((t for t in env.traffic if t.service == service.name), None)
     traffic = (
         ALL_TO_LATEST
