@@ -21,14 +21,13 @@ from mindmirror_infra.catalog import (
     ServiceSize,
     TrafficSplit,
 )
-from mindmirror_infra.catalog import mindmirror as embedded
 from tests import variants
 
 P = "environments[production]"
 
 
 def added(service: Service) -> Catalog:
-    return variants.catalog(services=(*embedded.SERVICES, service))
+    return variants.catalog(services=(*variants.SERVICES, service))
 
 
 def sizes(**changes: Any) -> Catalog:
@@ -40,7 +39,7 @@ def traffic(*splits: TrafficSplit) -> Catalog:
 
 
 def operations(**changes: Any) -> Catalog:
-    return variants.with_production(operations=replace(embedded.PRODUCTION.operations, **changes))
+    return variants.with_production(operations=replace(variants.PRODUCTION.operations, **changes))
 
 
 def network(**changes: Any) -> Catalog:
@@ -73,7 +72,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "duplicate_service": (
         "services.name",
-        lambda: variants.catalog(services=(*embedded.SERVICES, embedded.SERVICES[0])),
+        lambda: variants.catalog(services=(*variants.SERVICES, variants.SERVICES[0])),
     ),
     "service_named_like_a_job": (
         "service account ids (services, migration jobs, deployer)",
@@ -127,7 +126,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "database_without_url_secret": (
         "services[habits-service].secrets",
-        lambda: variants.with_service("habits-service", secrets=(embedded.JWT,)),
+        lambda: variants.with_service("habits-service", secrets=(variants.JWT,)),
     ),
     "invokers_of_a_public_service": (
         "services[web-app].invokers",
@@ -158,10 +157,10 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "credentials_in_a_setting": (
         f"{P}.settings[REDIS_URL]",
-        lambda: variants.with_production(settings={**embedded.SETTINGS, "REDIS_URL": "redis://u:p@10.0.0.3:6379"}),
+        lambda: variants.with_production(settings={**variants.SETTINGS, "REDIS_URL": "redis://u:p@10.0.0.3:6379"}),
     ),
-    "no_environment_secret": ("secrets", lambda: variants.catalog(secrets=embedded.SECRETS[:-1])),
-    "duplicate_secret": ("secrets.id", lambda: variants.catalog(secrets=(*embedded.SECRETS, embedded.SECRETS[0]))),
+    "no_environment_secret": ("secrets", lambda: variants.catalog(secrets=variants.SECRETS[:-1])),
+    "duplicate_secret": ("secrets.id", lambda: variants.catalog(secrets=(*variants.SECRETS, variants.SECRETS[0]))),
     # traffic
     "traffic_all_to_latest": (
         f"{P}.traffic[agent-service].latest_percent",
