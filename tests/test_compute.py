@@ -297,7 +297,7 @@ def test_each_workload_names_its_own_database_and_each_job_every_database_of_its
         assert {body["name"]: database_variables(body) for body in workloads(config).values()} == expected
 
 
-# --- D8: CI deploys images ------------------------------------------------------------------
+# --- docs/decisions/0008: CI deploys images ------------------------------------------------------------------
 
 
 def test_a_deploy_by_ci_is_neither_reverted_nor_shown_as_a_diff(stacks: dict[str, Config]) -> None:

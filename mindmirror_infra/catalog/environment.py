@@ -155,7 +155,7 @@ class ServiceSettings:
 
 @dataclass(frozen=True)
 class RegistrySettings:
-    """The Artifact Registry repository and its retention (strategy, Image Retention).
+    """The Artifact Registry repository and its retention (docs/operating-strategy.md, Image retention).
 
     Attributes:
         repository: the Docker repository id. Default ``services``.
@@ -214,7 +214,7 @@ class TrafficSplit:
 
 @dataclass(frozen=True)
 class OperationsSettings:
-    """Alerting and cost limits (strategy, Essential Observability and Cost Monitoring).
+    """Alerting and cost limits (docs/operating-strategy.md, Observability and cost).
 
     Attributes:
         notification_emails: who is told, by every alert and the budget. 1 to 5 addresses.
@@ -323,7 +323,7 @@ class Environment:
 
     @property
     def image_tag_default(self) -> str:
-        """The image tag of the first deployment, before CI deploys (strategy: ``<env>-latest``)."""
+        """The image tag of the first deployment, before CI deploys (docs/operating-strategy.md: ``<env>-latest``)."""
         return f"{self.name}-latest"
 
     @property

@@ -1,6 +1,6 @@
 """The MindMirror platform: the one place to change what runs where.
 
-Values the strategy leaves open are marked *assumed*; correct them here.
+Values the operating strategy (docs/operating-strategy.md) leaves open are marked *assumed*; correct them here.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ SERVICES = (
     ),
 )
 
-# *assumed*: the cluster and Redis addresses; the strategy leaves them as placeholders.
+# *assumed*: the cluster and Redis addresses; the operating strategy leaves them as placeholders.
 SETTINGS = {
     "QDRANT_URL": "https://mindmirror.qdrant.example",
     "REDIS_URL": "redis://10.0.0.3:6379",

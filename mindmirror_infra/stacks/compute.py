@@ -48,7 +48,8 @@ def build_compute(
     the APIs the workloads need enabled first.
     """
     # The tag of the first deployment only: afterwards CI deploys images and the
-    # services keep them (D8), so changing this later changes nothing running.
+    # services keep them (docs/decisions/0008-ci-deploys-not-reverted.md), so
+    # changing this later changes nothing running.
     image_tag = TerraformVariable(
         scope,
         IMAGE_TAG_VARIABLE,

@@ -25,7 +25,7 @@ BILLING_ACCOUNT_PATTERN = "^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$"
 
 
 def build_operations(scope: Construct, catalog: Catalog, env: Environment, public_hosts: Mapping[str, str]) -> None:
-    """Everything of strategy sections Essential Observability and Cost Monitoring for ``env``.
+    """Everything of docs/operating-strategy.md, Observability and cost, for ``env``.
 
     ``public_hosts`` gives the host name (or an OpenTofu expression of it) of
     every public service, which gets an uptime check on its health path.
