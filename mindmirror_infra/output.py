@@ -34,10 +34,6 @@ def staging_folder(out_dir: Path) -> Path:
 TOFU_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
 
 
-def is_tofu_working_file(relative: Path) -> bool:
-    return any(part in TOFU_WORKING_FILES for part in relative.parts)
-
-
 def swap(new: Path, current: Path) -> None:
     """Puts ``new`` where ``current`` is, keeping ``current`` until ``new`` is in place.
 
