@@ -212,10 +212,6 @@ class CloudSqlInstance(Construct):
             for database in props.databases
         }
 
-    @property
-    def name(self) -> str:
-        return self.props.name
-
     def grant_connect(self, account: ServiceAccount) -> ProjectIamMember:
         """Lets ``account`` connect to this instance, and no other; returns the table resource that holds the grant.
 
