@@ -18,6 +18,7 @@ from mindmirror_infra.catalog import (
     SecretMount,
     Service,
     ServiceSettings,
+    UsageAssumptions,
 )
 from mindmirror_infra.catalog import mindmirror as embedded
 from mindmirror_infra.invariants import violations
@@ -87,7 +88,8 @@ def catalogs(draw: st.DrawFn) -> Catalog:
                 invokers=() if closed or not callers else tuple(draw(st.lists(st.sampled_from(callers), unique=True))),
             )
         )
-    production = replace(embedded.PRODUCTION, services=ServiceSettings(), traffic=())
+    # The embedded usage assumptions name the embedded services.
+    production = replace(embedded.PRODUCTION, services=ServiceSettings(), traffic=(), usage=UsageAssumptions())
     return Catalog(
         secrets=secrets,
         databases=databases,

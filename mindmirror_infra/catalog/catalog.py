@@ -113,6 +113,8 @@ class Catalog:
             http_services = {s.name for s in self.services if s.kind == "http"}
             for split in env.traffic:
                 rules.check_one_of(f"{where}.traffic[{split.service}].service", split.service, http_services)
+            for name in env.usage.traffic:
+                rules.check_one_of(f"{where}.usage.traffic", name, http_services)
             for database in self.databases:
                 if len(env.project_id) + 1 + len(database.instance) > MAX_SQL_CONNECTION_NAME:
                     raise InvalidConfig(

@@ -15,6 +15,7 @@ from mindmirror_infra.catalog.environment import (
     ServiceSize,
 )
 from mindmirror_infra.catalog.system import Database, Secret, SecretMount, Service
+from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 SECRETS = (
     Secret("database-url", "Connection URL of main-db (agent, journal, habits, meals)"),
@@ -157,13 +158,35 @@ SETTINGS = {
 GITHUB_REPOSITORY = "mindmirror/mindmirror"  # *assumed*
 NOTIFY = ("ops@mindmirror.example",)  # *assumed*
 
+# *assumed*: a month of production traffic, for the cost estimate. The strategy
+# counts 1M requests: every API request passes the gateway; the agent's
+# requests wait on model calls. Each service not named here serves 125,000.
+PRODUCTION_USAGE = UsageAssumptions(
+    default_traffic=Traffic(requests_per_month=125_000, seconds_per_request=0.2),
+    traffic={
+        GATEWAY: Traffic(requests_per_month=1_000_000, seconds_per_request=0.25),
+        "agent-service": Traffic(requests_per_month=125_000, seconds_per_request=2.0),
+        "web-app": Traffic(requests_per_month=300_000, seconds_per_request=0.1),
+    },
+)
+# *assumed*: staging serves tests and reviews only.
+STAGING_USAGE = UsageAssumptions(
+    default_traffic=Traffic(requests_per_month=10_000, seconds_per_request=0.2),
+    secret_accesses_per_month=100_000,
+    log_gib_per_month=2,
+)
+# Budgets follow from each environment's estimate, this share above it
+# (docs/decisions/0014-cost-in-review.md); set budget_usd to fix one instead.
+BUDGET_MARGIN = 0.25
+
 PRODUCTION = Environment(
     name="production",
     project_id="mindmirror-prod",
     github_repository=GITHUB_REPOSITORY,
     settings=SETTINGS,
     services=ServiceSettings(sizes={"agent-service": ServiceSize(cpu="2", memory="2Gi")}),
-    operations=OperationsSettings(notification_emails=NOTIFY, budget_usd=200),
+    operations=OperationsSettings(notification_emails=NOTIFY, budget_margin=BUDGET_MARGIN),
+    usage=PRODUCTION_USAGE,
 )
 
 STAGING = Environment(
@@ -176,11 +199,12 @@ STAGING = Environment(
     registry=RegistrySettings(cleanup_dry_run=True),
     operations=OperationsSettings(
         notification_emails=NOTIFY,
-        budget_usd=60,
+        budget_margin=BUDGET_MARGIN,
         error_ratio=0.2,
         latency_p95_ms=5000,
         alert_duration_seconds=900,
     ),
+    usage=STAGING_USAGE,
 )
 
 
