@@ -15,10 +15,12 @@ MAKEFLAGS += -j3 --output-sync=target
 
 .PHONY: synth test lint typecheck unit setup bench clean
 
-# Both outputs of the catalog, so the stacks and the bootstrap scripts stay in step.
+# Both outputs of the catalog, so the stacks and the bootstrap scripts stay in step,
+# and the README's estimates of the stacks written.
 synth: setup
 	$(PY) -m mindmirror_infra.cli synth
 	$(PY) -m mindmirror_infra.cli bootstrap render
+	$(PY) -m mindmirror_infra.cost.readme README.md
 
 test: setup lint typecheck unit
 
