@@ -75,7 +75,7 @@ def test_list_says_what_each_script_of_an_environment_does(catalog: Catalog) -> 
         assert f"    - create secret {secret.id}, unless it exists" in lines
     assert (
         "    - add the first version of environment from $MINDMIRROR_SECRET_ENVIRONMENT (default 'production'), "
-        "unless it has a version"
+        "unless it has an enabled version"
     ) in lines
     assert f"    - create Docker repository {env.registry.repository} in {env.region}, unless it exists" in lines
     assert "staging" not in stdout

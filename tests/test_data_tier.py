@@ -58,7 +58,7 @@ def test_production_is_highly_available_and_staging_is_not(catalog: Any) -> None
 def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config], env: str) -> None:
     for instance in resources(stacks[env], "google_sql_database_instance").values():
         settings = instance["settings"]
-        assert instance["database_version"] == "POSTGRES_15"
+        assert instance["database_version"] == "POSTGRES_18"
         assert settings["edition"] == "ENTERPRISE"
         assert settings["ip_configuration"] == {
             "ipv4_enabled": False,

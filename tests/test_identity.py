@@ -93,17 +93,27 @@ def test_secret_access_is_only_ever_per_secret(stacks: dict[str, Config]) -> Non
             assert grant["secret_id"].startswith("${google_secret_manager_secret.")
 
 
-def test_github_provider_admits_only_the_catalog_repository(catalog: Catalog, stacks: dict[str, Config]) -> None:
+def test_github_provider_admits_only_the_catalog_repository_environment_and_refs(
+    catalog: Catalog, stacks: dict[str, Config]
+) -> None:
     for env in catalog.environments:
         config = stacks[env.name]
+        repository = env.github_repository
         pools = resources(config, "google_iam_workload_identity_pool")
         assert list(pools) == ["github"]
         providers = resources(config, "google_iam_workload_identity_pool_provider")
         assert list(providers) == ["github_actions"]
         provider = providers["github_actions"]
         assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
-        assert provider["attribute_condition"] == f'assertion.repository == "{env.github_repository}"'
-        assert provider["attribute_mapping"]["attribute.repository"] == "assertion.repository"
+        condition = provider["attribute_condition"]
+        assert condition.startswith(
+            f'assertion.repository_id == "{repository.id}" && assertion.repository_owner_id == "{repository.owner_id}"'
+            f' && assertion.sub == "repo:{repository.name}:environment:{env.github_environment}" && '
+        )
+        for ref in env.deploy_refs:
+            assert (f'startsWith("{ref[:-1]}")' if ref.endswith("*") else f'== "{ref}"') in condition
+        assert condition.count("assertion.ref") == len(env.deploy_refs)
+        assert provider["attribute_mapping"]["attribute.repository_id"] == "assertion.repository_id"
 
 
 def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts_only(system: System) -> None:
@@ -115,7 +125,7 @@ def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts
             "service_account_id": ref(DEPLOYER_ACCOUNT_ID, "name"),
             "role": "roles/iam.workloadIdentityUser",
             "member": "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}"
-            f"/attribute.repository/{env.github_repository}",
+            f"/attribute.repository_id/{env.github_repository.id}",
         }
         assert sorted((g["service_account_id"], g["role"], g["member"]) for g in grants.values()) == sorted(
             (

@@ -11,6 +11,7 @@ from mindmirror_infra.catalog.environment import (
     ServiceSize,
     TrafficSplit,
 )
+from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.system import (
     DATABASE_NAME_VARIABLE,
     DATABASE_NAMES_VARIABLE,
@@ -32,6 +33,7 @@ __all__ = [
     "Database",
     "DatabaseSettings",
     "Environment",
+    "GitHubRepository",
     "MigrationJob",
     "NetworkSettings",
     "OperationsSettings",
