@@ -100,38 +100,44 @@ STAGING = replace(
 STATE_BUCKET = "mindmirror-terraform-state"
 
 
-def catalog(**changes: Any) -> Catalog:
-    """The tests' own catalog with some of its top-level fields replaced."""
-    fields: dict[str, Any] = {
-        "secrets": SECRETS,
-        "databases": DATABASES,
-        "services": SERVICES,
-        "environments": (PRODUCTION, STAGING),
-        "state_bucket": STATE_BUCKET,
-    }
+def catalog(base: Catalog | None = None, **changes: Any) -> Catalog:
+    """``base`` (default: the tests' own catalog) with some of its top-level fields replaced."""
+    fields: dict[str, Any] = (
+        dict(base.__dict__)
+        if base is not None
+        else {
+            "secrets": SECRETS,
+            "databases": DATABASES,
+            "services": SERVICES,
+            "environments": (PRODUCTION, STAGING),
+            "state_bucket": STATE_BUCKET,
+        }
+    )
     fields.update(changes)
     return Catalog(**fields)
 
 
 BASE = catalog()
+# For tests that compare a variant with the committed output of the embedded system.
+EMBEDDED = embedded.mindmirror()
 
 
-def with_service(name: str, **changes: Any) -> Catalog:
-    """The tests' catalog with one service changed (built anew, so it validates)."""
-    services = tuple(Service(**{**s.__dict__, **changes}) if s.name == name else s for s in SERVICES)
-    return catalog(services=services)
+def with_service(name: str, base: Catalog = BASE, **changes: Any) -> Catalog:
+    """``base`` with one service changed (built anew, so it validates)."""
+    services = tuple(Service(**{**s.__dict__, **changes}) if s.name == name else s for s in base.services)
+    return catalog(base, services=services)
 
 
-def with_production(**changes: Any) -> Catalog:
-    """The tests' catalog with production's settings changed."""
-    production = Environment(**{**PRODUCTION.__dict__, **changes})
-    return catalog(environments=(production, STAGING))
+def with_production(base: Catalog = BASE, **changes: Any) -> Catalog:
+    """``base`` with production's settings changed."""
+    production, *others = base.environments
+    return catalog(base, environments=(Environment(**{**production.__dict__, **changes}), *others))
 
 
-def with_production_part(part: str, **changes: Any) -> Catalog:
-    """Production with one settings group (``network``, ``database``, ...) changed."""
-    group = replace(getattr(PRODUCTION, part), **changes)
-    return with_production(**{part: group})
+def with_production_part(part: str, base: Catalog = BASE, **changes: Any) -> Catalog:
+    """Production of ``base`` with one settings group (``network``, ``database``, ...) changed."""
+    group = replace(getattr(base.environments[0], part), **changes)
+    return with_production(base, **{part: group})
 
 
 def extended() -> Catalog:

@@ -59,6 +59,9 @@ class SecretMount:
         if not self.mount_path:
             object.__setattr__(self, "mount_path", rules.SECRET_MOUNT_ROOT + self.volume)
 
+    def validate(self, owner: str) -> None:
+        rules.check_secret_mount(f"{owner}.secrets[{self.volume}]", self.volume, self.file, self.mount_path)
+
 
 @dataclass(frozen=True)
 class Database:
@@ -79,7 +82,15 @@ class Database:
 
     def __post_init__(self) -> None:
         where = f"databases[{self.instance}]"
-        rules.check_sql_databases(f"{where}.instance", self.instance, f"{where}.databases", self.databases)
+        rules.check_name(f"{where}.instance", self.instance, rules.SQL_INSTANCE_NAME)
+        rules.check_derived_name(
+            f"{where}.instance",
+            self.instance,
+            self.migration_job,
+            rules.SERVICE_ACCOUNT_ID,
+            "migration job and its service account",
+        )
+        rules.check_database_names(f"{where}.databases", self.databases)
 
     @property
     def short_name(self) -> str:
@@ -131,6 +142,9 @@ class Service:
         rules.check_name(f"{where}.name", self.name, rules.CLOUD_RUN_NAME)
         rules.check_name(f"{where}.name", self.name, rules.SERVICE_ACCOUNT_ID)
         rules.check_one_of(f"{where}.kind", self.kind, ("http", "worker"))
+        rules.check_names(f"{where}.secrets", self.secrets, "SecretMount")
+        rules.check_names(f"{where}.env", self.env, "setting names")
+        rules.check_names(f"{where}.invokers", self.invokers, "service names")
         if self.kind == "http":
             rules.check_int(f"{where}.port", self.port, 1, 65535)
         elif self.port is not None:
@@ -149,10 +163,16 @@ class Service:
                     "a service without a database names none; expected None",
                 )
             rules.check_name(f"{where}.database_name", self.database_name, rules.POSTGRES_DATABASE_NAME)
-        rules.check_health_path(f"{where}.health_path", self.health_path)
-        rules.check_mounted_files(where, self.secrets)
-        rules.check_env_names(f"{where}.env", self.env)
+        rules.check_http_path(f"{where}.health_path", self.health_path)
+        for mount in self.secrets:
+            if not isinstance(mount, SecretMount):
+                raise InvalidConfig(f"{where}.secrets", mount, "expected a SecretMount(volume, secret)")
+            mount.validate(where)
+        rules.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
+        rules.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name in self.env:
+            rules.check_env_var_name(f"{where}.env", name)
+            rules.check_not_credential(f"{where}.env", name)
             if name in (DATABASE_NAME_VARIABLE, DATABASE_NAMES_VARIABLE):
                 raise InvalidConfig(f"{where}.env", name, "set from database_name; expected another name")
         rules.check_unique(f"{where}.invokers", self.invokers)

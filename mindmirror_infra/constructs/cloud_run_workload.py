@@ -97,13 +97,16 @@ class WorkloadProps:
         if not self.image or not self.connector:
             missing = "image" if not self.image else "connector"
             raise InvalidConfig(f"{where}.{missing}", "", f"expected a {missing}")
-        validation.check_mounted_files(where, self.secrets)
-        validation.check_env_names(f"{where}.env", self.env)
+        for mount in self.secrets:
+            validation.check_secret_mount(
+                f"{where}.secrets[{mount.volume}]", mount.volume, mount.file, mount.mount_path
+            )
+        validation.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
+        validation.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name, value in self.env.items():
-            if "@" in value.partition("://")[2].split("/")[0]:
-                raise InvalidConfig(
-                    f"{where}.env[{name}]", "<redacted>", "a URL with credentials belongs in a secret; mount it instead"
-                )
+            validation.check_env_var_name(f"{where}.env", name)
+            validation.check_not_credential(f"{where}.env", name)
+            validation.check_url_without_credentials(f"{where}.env[{name}]", value)
 
     @property
     def where(self) -> str:

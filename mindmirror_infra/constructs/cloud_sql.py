@@ -96,16 +96,17 @@ class CloudSqlInstanceProps:
     disk_size_gb: int = 20
     backup_start_time: str = "03:00"
     retained_backups: int = 7
-    log_retention_days: int = 7
+    log_retention_days: int = validation.SQL_TRANSACTION_LOG_DAYS
     max_connections: int = 100
     maintenance_day: int = 7
     maintenance_hour: int = 4
 
     def __post_init__(self) -> None:
         where = "CloudSqlInstanceProps"
-        validation.check_sql_databases(f"{where}.name", self.name, f"{where}.databases", self.databases)
-        validation.check_sql_instance_settings(where, self)
+        validation.check_name(f"{where}.name", self.name, validation.SQL_INSTANCE_NAME)
+        validation.check_database_names(f"{where}.databases", self.databases)
         validation.check_int(f"{where}.log_retention_days", self.log_retention_days, 1, 7)
+        validation.check_sql_instance_settings(where, self, self.log_retention_days)
 
 
 class CloudSqlInstance(Construct):
