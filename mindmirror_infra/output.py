@@ -260,7 +260,3 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
-
-
-def is_tofu_working_file(relative: Path) -> bool:
-    return any(part in TOFU_WORKING_FILES for part in relative.parts)

@@ -182,7 +182,6 @@ class Service:
             rules.check_not_credential(f"{where}.env", name)
             if name in (DATABASE_NAME_VARIABLE, DATABASE_NAMES_VARIABLE):
                 raise InvalidConfig(f"{where}.env", name, "set from database_name; expected another name")
-        rules.check_unique(f"{where}.env", self.env)
         rules.check_unique(f"{where}.invokers", self.invokers)
 
     @property

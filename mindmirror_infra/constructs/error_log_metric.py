@@ -56,7 +56,7 @@ class ErrorLogMetric(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: ErrorLogMetricProps) -> None:
         super().__init__(scope, construct_id)
         resource_types = " OR ".join(f'resource.type="{kind.resource_type}"' for kind in COUNTED)
-        self.metric = pin(
+        pin(
             LoggingMetric(
                 self,
                 "metric",

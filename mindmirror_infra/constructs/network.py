@@ -90,7 +90,7 @@ class Network(Construct):
             ),
             "vpc",
         )
-        self.subnet = pin(
+        pin(
             ComputeSubnetwork(
                 self,
                 "subnet",
@@ -136,7 +136,7 @@ class Network(Construct):
             ),
             "private_services",
         )
-        self.deny_ingress = pin(
+        pin(
             ComputeFirewall(
                 self,
                 "deny_all_ingress",

@@ -11,7 +11,7 @@ from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMe
 from constructs import Construct
 
 from mindmirror_infra import validation
-from mindmirror_infra.constructs.addresses import address_name, pin
+from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, columns, each_value, row_key
 from mindmirror_infra.errors import InvalidConfig
 
@@ -167,7 +167,6 @@ class ServiceAccount(Construct):
             kind,
             row_key(self.account_id, role, *narrowed_by),
             {"project": self.props.project_id, "role": role, "member": self.member, **condition_fields},
-            was=address_name(self.account_id, role.removeprefix("roles/"), *narrowed_by),
         )
         return grant
 
@@ -183,7 +182,6 @@ class ServiceAccount(Construct):
             ACCOUNT_USERS,
             row_key(self.account_id, user.account_id),
             {"service_account_id": self.name_reference, "member": user.member},
-            was=address_name(self.account_id, "user", user.account_id),
         )
         return grant
 
@@ -198,6 +196,5 @@ class ServiceAccount(Construct):
             IDENTITY_TOKEN_CREATORS,
             row_key(self.account_id, user.account_id),
             {"service_account_id": self.name_reference, "member": user.member},
-            was=address_name(self.account_id, "identity_tokens", user.account_id),
         )
         return grant

@@ -8,8 +8,6 @@ identities; the compute tier grants it the rest on each resource it deploys
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktn import TerraformOutput
 from constructs import Construct
 
@@ -18,12 +16,7 @@ from mindmirror_infra.constructs.workload_identity import GitHubWorkloadIdentity
 from mindmirror_infra.stacks.identity import Identity
 
 
-@dataclass(frozen=True)
-class Deployer:
-    workload_identity: GitHubWorkloadIdentity
-
-
-def build_deployer(scope: Construct, catalog: Catalog, env: Environment, identity: Identity) -> Deployer:
+def build_deployer(scope: Construct, catalog: Catalog, env: Environment, identity: Identity) -> None:
     workload_identity = GitHubWorkloadIdentity(
         scope,
         "github",
@@ -56,4 +49,3 @@ def build_deployer(scope: Construct, catalog: Catalog, env: Environment, identit
     outputs = {"workload_identity_provider": workload_identity.provider.name, "deployer_email": identity.deployer.email}
     for name, value in outputs.items():
         TerraformOutput(scope, name, value=value).override_logical_id(name)
-    return Deployer(workload_identity=workload_identity)
