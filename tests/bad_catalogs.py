@@ -49,7 +49,7 @@ def repository(**changes: Any) -> Catalog:
 
 
 def infrastructure_repository(**changes: Any) -> Catalog:
-    changed = replace(embedded.PRODUCTION.infrastructure_repository, **changes)
+    changed = replace(variants.PRODUCTION.infrastructure_repository, **changes)
     return variants.with_production(infrastructure_repository=changed)
 
 

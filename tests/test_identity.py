@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mindmirror_infra.catalog import DEPLOYER_ACCOUNT_ID, Catalog
+from mindmirror_infra.catalog import APPLIER_ACCOUNT_ID, DEPLOYER_ACCOUNT_ID, PLANNER_ACCOUNT_ID, Catalog
 from tests.conftest import System
 from tests.synth import Config, resources
 
@@ -26,6 +26,11 @@ def ref(account: str, attribute: str = "member") -> str:
     return f"serviceAccount:{reference}" if attribute == "member" else reference
 
 
+def pipeline_members() -> set[str]:
+    """The planner and applier, whose grants tests/test_infrastructure_access.py checks."""
+    return {ref(PLANNER_ACCOUNT_ID), ref(APPLIER_ACCOUNT_ID)}
+
+
 def expected_project_roles(catalog: Catalog, project: str) -> set[tuple[str, str, str]]:
     """(member, role, condition expression or '') of every project-level grant."""
     grants: set[tuple[str, str, str]] = set()
@@ -44,11 +49,11 @@ def expected_project_roles(catalog: Catalog, project: str) -> set[tuple[str, str
     return grants
 
 
-def test_one_account_per_service_and_job_plus_the_deployer(system: System) -> None:
+def test_one_account_per_service_and_job_plus_the_deployer_planner_and_applier(system: System) -> None:
     for config in system.stacks.values():
         found = resources(config, "google_service_account")
         assert sorted(a["account_id"] for a in found.values()) == sorted(
-            [*accounts(system.catalog), DEPLOYER_ACCOUNT_ID]
+            [*accounts(system.catalog), DEPLOYER_ACCOUNT_ID, PLANNER_ACCOUNT_ID, APPLIER_ACCOUNT_ID]
         )
         assert set(found) == {a["account_id"].replace("-", "_") for a in found.values()}
 
@@ -56,7 +61,11 @@ def test_one_account_per_service_and_job_plus_the_deployer(system: System) -> No
 def test_project_roles_are_exactly_what_each_workload_uses(system: System) -> None:
     for env in system.catalog.environments:
         grants = resources(system.stacks[env.name], "google_project_iam_member")
-        actual = [(g["member"], g["role"], g.get("condition", {}).get("expression", "")) for g in grants.values()]
+        actual = [
+            (g["member"], g["role"], g.get("condition", {}).get("expression", ""))
+            for g in grants.values()
+            if g["member"] not in pipeline_members()
+        ]
         assert len(actual) == len(set(actual))
         assert set(actual) == expected_project_roles(system.catalog, env.project_id)
         assert {g["project"] for g in grants.values()} == {env.project_id}
@@ -67,7 +76,8 @@ def test_documents_are_read_at_bucket_level_by_the_services_that_need_them(syste
     assert readers, "no service reads documents: this test would prove nothing"
     for config in system.stacks.values():
         grants = resources(config, "google_storage_bucket_iam_member")
-        assert sorted((g["member"], g["role"], g["bucket"]) for g in grants.values()) == sorted(
+        workloads = [g for g in grants.values() if g["member"] not in pipeline_members()]
+        assert sorted((g["member"], g["role"], g["bucket"]) for g in workloads) == sorted(
             (ref(name), "roles/storage.objectViewer", "${google_storage_bucket.documents.name}") for name in readers
         )
 
@@ -89,7 +99,8 @@ def test_secret_access_is_only_ever_per_secret(stacks: dict[str, Config]) -> Non
         grants = resources(config, "google_secret_manager_secret_iam_member").values()
         assert grants
         for grant in grants:
-            assert grant["role"] == "roles/secretmanager.secretAccessor"
+            if grant["member"] not in pipeline_members():
+                assert grant["role"] == "roles/secretmanager.secretAccessor"
             assert grant["secret_id"].startswith("${google_secret_manager_secret.")
 
 
@@ -99,10 +110,11 @@ def test_github_provider_admits_only_the_catalog_repository_environment_and_refs
     for env in catalog.environments:
         config = stacks[env.name]
         repository = env.github_repository
+        # The infrastructure repository's pool: tests/test_infrastructure_access.py.
         pools = resources(config, "google_iam_workload_identity_pool")
-        assert list(pools) == ["github"]
+        assert sorted(pools) == ["github", "github_infrastructure"]
         providers = resources(config, "google_iam_workload_identity_pool_provider")
-        assert list(providers) == ["github_actions"]
+        assert sorted(providers) == ["github_actions", "infrastructure"]
         provider = providers["github_actions"]
         assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
         condition = provider["attribute_condition"]
@@ -119,6 +131,9 @@ def test_github_provider_admits_only_the_catalog_repository_environment_and_refs
 def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts_only(system: System) -> None:
     for env in system.catalog.environments:
         grants = resources(system.stacks[env.name], "google_service_account_iam_member")
+        for account in (PLANNER_ACCOUNT_ID, APPLIER_ACCOUNT_ID):
+            grants.pop(f"{account.replace('-', '_')}_workload_identity_user")
+        grants = {key: g for key, g in grants.items() if g["member"] not in pipeline_members()}
         impersonation = grants.pop(f"{DEPLOYER_ACCOUNT_ID.replace('-', '_')}_workload_identity_user")
         assert impersonation == {
             "//": impersonation["//"],
@@ -153,6 +168,11 @@ def test_workflow_names_are_outputs(stacks: dict[str, Config]) -> None:
         workflow = {k: v for k, v in config["output"].items() if not k.endswith("_url")}
         assert workflow == {
             "deployer_email": {"value": ref(DEPLOYER_ACCOUNT_ID, "email")},
+            "planner_email": {"value": ref(PLANNER_ACCOUNT_ID, "email")},
+            "applier_email": {"value": ref(APPLIER_ACCOUNT_ID, "email")},
+            "infrastructure_workload_identity_provider": {
+                "value": "${google_iam_workload_identity_pool_provider.infrastructure.name}"
+            },
             "workload_identity_provider": {
                 "value": "${google_iam_workload_identity_pool_provider.github_actions.name}"
             },

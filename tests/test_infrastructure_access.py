@@ -128,7 +128,8 @@ def test_each_account_reaches_its_environment_state_only(
             "member": member(account_id),
             "condition": {
                 "title": f"{env.name} state only",
-                "expression": f'resource.type == "storage.googleapis.com/Bucket" || resource.name.startsWith("{objects}")',
+                "expression": 'resource.type == "storage.googleapis.com/Bucket"'
+                f' || resource.name.startsWith("{objects}")',
             },
         }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mindmirror_infra.catalog import APPLIER_ACCOUNT_ID, PLANNER_ACCOUNT_ID
 from tests.synth import Config, resources
 
 ENVS = ["production", "staging"]
@@ -17,6 +18,9 @@ PROJECT_IAM = ("google_project_iam_member", "google_project_iam_binding", "googl
 
 def all_resources(config: Config) -> list[tuple[str, str, dict[str, Any]]]:
     return [(kind, name, body) for kind, items in config["resource"].items() for name, body in items.items()]
+
+
+PIPELINE_ACCOUNTS = (PLANNER_ACCOUNT_ID, APPLIER_ACCOUNT_ID)
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -56,8 +60,10 @@ def test_no_project_level_secret_access_or_acting_as(stacks: dict[str, Config], 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_database_access_is_always_limited_to_one_instance(stacks: dict[str, Config], env: str) -> None:
+    # The planner and applier manage instances (cloudsql.viewer, cloudsql.admin) and connect to none.
+    pipeline = {f"serviceAccount:${{google_service_account.{a.replace('-', '_')}.email}}" for a in PIPELINE_ACCOUNTS}
     for grant in resources(stacks[env], "google_project_iam_member").values():
-        if grant["role"].startswith("roles/cloudsql."):
+        if grant["role"].startswith("roles/cloudsql.") and grant["member"] not in pipeline:
             assert grant["role"] == "roles/cloudsql.client"
             assert grant["condition"]["expression"].startswith('resource.name == "projects/')
 

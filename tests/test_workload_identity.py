@@ -99,3 +99,47 @@ def test_bad_props_are_refused(changes: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidConfig) as caught:
         GitHubWorkloadIdentityProps(**{**PROPS.__dict__, **changes})
     assert caught.value.field == f"GitHubWorkloadIdentityProps.{field}"
+
+
+def build_with_pull_requests(stack: TerraformStack) -> None:
+    planner, applier = (
+        ServiceAccount(stack, name, ServiceAccountProps(project_id="acme-prod", account_id=name))
+        for name in ("ci-planner", "ci-applier")
+    )
+    props = GitHubWorkloadIdentityProps(**{**PROPS.__dict__, "refs": ("refs/heads/main",), "pull_requests": True})
+    identity = GitHubWorkloadIdentity(stack, "github", props)
+    identity.allow_pull_request_impersonation(planner)
+    identity.allow_impersonation(applier)
+
+
+def test_pull_requests_and_the_environment_are_two_subjects_of_one_provider() -> None:
+    config = synth_in_stack(build_with_pull_requests)
+    provider = resources(config, "google_iam_workload_identity_pool_provider")["github_actions"]
+    assert provider["attribute_condition"] == (
+        'assertion.repository_id == "41" && assertion.repository_owner_id == "7"'
+        ' && ((assertion.sub == "repo:acme/shop:environment:production" && assertion.ref == "refs/heads/main")'
+        ' || (assertion.sub == "repo:acme/shop:pull_request"'
+        ' && assertion.ref.startsWith("refs/pull/") && assertion.ref.endsWith("/merge")))'
+    )
+    pool = "principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/"
+    grants = resources(config, "google_service_account_iam_member")
+    assert {name: grant["member"] for name, grant in grants.items()} == {
+        "ci_planner_workload_identity_user": f"{pool}repo:acme/shop:pull_request",
+        "ci_applier_workload_identity_user": f"{pool}repo:acme/shop:environment:production",
+    }
+
+
+def test_pull_requests_cannot_impersonate_unless_admitted() -> None:
+    def build(stack: TerraformStack) -> None:
+        account = ServiceAccount(stack, "a", ServiceAccountProps(project_id="acme-prod", account_id="ci-planner"))
+        GitHubWorkloadIdentity(stack, "github", PROPS).allow_pull_request_impersonation(account)
+
+    with pytest.raises(InvalidConfig) as caught:
+        synth_in_stack(build)
+    assert caught.value.field == "GitHubWorkloadIdentityProps.pull_requests"
+
+
+def test_a_subject_longer_than_google_subject_allows_is_refused() -> None:
+    with pytest.raises(InvalidConfig) as caught:
+        GitHubWorkloadIdentityProps(**{**PROPS.__dict__, "repository": "a" * 39 + "/" + "b" * 100})
+    assert caught.value.field == "GitHubWorkloadIdentityProps.repository"

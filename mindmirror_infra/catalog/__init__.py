@@ -31,13 +31,13 @@ from mindmirror_infra.catalog.system import (
 from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 __all__ = [
+    "APPLIER_ACCOUNT_ID",
     "DATABASE_NAMES_VARIABLE",
     "DATABASE_NAME_VARIABLE",
-    "APPLIER_ACCOUNT_ID",
     "DEPLOYER_ACCOUNT_ID",
-    "PLANNER_ACCOUNT_ID",
     "ENVIRONMENT_SECRET",
     "MIGRATIONS_IMAGE",
+    "PLANNER_ACCOUNT_ID",
     "Catalog",
     "Database",
     "DatabaseSettings",

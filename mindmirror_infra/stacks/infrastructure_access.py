@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from cdktn import TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember, StorageBucketIamMemberCondition
-from constructs import Construct
 
 from mindmirror_infra.catalog import APPLIER_ACCOUNT_ID, PLANNER_ACCOUNT_ID, Catalog, Environment
 from mindmirror_infra.constructs.addresses import pin
