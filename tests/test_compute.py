@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mindmirror_infra.catalog import DEPLOYER_ACCOUNT_ID, ENVIRONMENT_SECRET, MIGRATIONS_IMAGE, Catalog, Environment
+from mindmirror_infra.catalog import (
+    APPLIER_ACCOUNT_ID,
+    DEPLOYER_ACCOUNT_ID,
+    ENVIRONMENT_SECRET,
+    MIGRATIONS_IMAGE,
+    PLANNER_ACCOUNT_ID,
+    Catalog,
+    Environment,
+)
 from mindmirror_infra.constructs.cloud_run_job import IGNORED_AFTER_DEPLOY as JOB_IGNORED
 from mindmirror_infra.constructs.cloud_run_service import IGNORED_AFTER_DEPLOY as SERVICE_IGNORED
 from mindmirror_infra.constructs.cloud_run_worker_pool import IGNORED_AFTER_DEPLOY as WORKER_IGNORED
@@ -15,6 +23,7 @@ from tests.conftest import System
 from tests.synth import Config, resources
 
 DATABASE_VARIABLES = ("DATABASE_NAME", "DATABASE_NAMES")
+PIPELINE_ACCOUNTS = (PLANNER_ACCOUNT_ID, APPLIER_ACCOUNT_ID)
 
 
 def address(name: str) -> str:
@@ -353,7 +362,11 @@ def test_the_deployer_may_push_images_and_deploy_each_workload_and_nothing_wider
             grants = [g for g in resources(config, kind).values() if g["member"] == deployer]
             assert len(grants) == count, kind
             assert {g["role"] for g in grants} == ({"roles/run.developer"} if count else set())
-        project_roles = [g["role"] for g in resources(config, "google_project_iam_member").values()]
+        # The applier and planner manage and read every workload (tests/test_infrastructure_access.py).
+        pipeline = {f"serviceAccount:${{google_service_account.{address(a)}.email}}" for a in PIPELINE_ACCOUNTS}
+        project_roles = [
+            g["role"] for g in resources(config, "google_project_iam_member").values() if g["member"] not in pipeline
+        ]
         assert not [role for role in project_roles if role.startswith(("roles/run.", "roles/artifactregistry."))]
 
 
