@@ -238,3 +238,53 @@ def check_sql_instance_settings(where: str, settings: SqlInstanceSettings) -> No
     check_int(f"{where}.max_connections", settings.max_connections, *SQL_MAX_CONNECTIONS)
     check_int(f"{where}.maintenance_day", settings.maintenance_day, 1, 7)
     check_int(f"{where}.maintenance_hour", settings.maintenance_hour, 0, 23)
+
+
+# Cloud SQL's documented maximum concurrent connections of a PostgreSQL instance
+# by the memory of its tier (https://cloud.google.com/sql/docs/quotas#maximum_concurrent_connections):
+# (memory from, in MB, limit), largest first; the shared-core tiers have their own.
+SQL_CONNECTION_LIMITS_BY_MEMORY_MB = (
+    (120 * 1024, 1000),
+    (60 * 1024, 800),
+    (30 * 1024, 600),
+    (15 * 1024, 500),
+    (7680, 400),
+    (6 * 1024, 200),
+    (3840, 100),
+)
+SQL_SHARED_CORE_CONNECTION_LIMITS = {"db-f1-micro": 25, "db-g1-small": 50}
+# A PostgreSQL flag name as Cloud SQL lists them (https://cloud.google.com/sql/docs/postgres/flags).
+SQL_FLAG_NAME = (re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"), "a PostgreSQL flag name such as 'work_mem'")
+
+
+def sql_connection_limit(tier: str) -> int:
+    """The most connections Cloud SQL documents for ``tier`` (a tier ``check_sql_tier`` accepts)."""
+    if tier in SQL_SHARED_CORE_CONNECTION_LIMITS:
+        return SQL_SHARED_CORE_CONNECTION_LIMITS[tier]
+    match = _SQL_CUSTOM_TIER.fullmatch(tier)
+    memory = int(match[2]) if match else 0
+    return next((limit for low, limit in SQL_CONNECTION_LIMITS_BY_MEMORY_MB if memory >= low), 25)
+
+
+def check_sql_flags(field: str, flags: Any) -> None:
+    """Extra flags: legal names; ``max_connections`` has a setting of its own."""
+    for name in flags:
+        check_name(field, name, SQL_FLAG_NAME)
+        if name == "max_connections":
+            raise InvalidConfig(f"{field}[{name}]", flags[name], "set by max_connections; expected another flag")
+
+
+# Memorystore for Valkey (https://cloud.google.com/memorystore/docs/valkey/instance-node-specification,
+# https://cloud.google.com/memorystore/docs/valkey/supported-versions, and the provider's
+# google_memorystore_instance: instance_id 4-63 characters).
+MEMORYSTORE_INSTANCE_ID = (
+    re.compile(r"^[a-z][-a-z0-9]{2,61}[a-z0-9]$"),
+    "4-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+# Node type -> memory per node in GB.
+MEMORYSTORE_NODE_GB = {"SHARED_CORE_NANO": 1.4, "STANDARD_SMALL": 6.5, "HIGHMEM_MEDIUM": 13, "HIGHMEM_XLARGE": 58}
+MEMORYSTORE_NODE_TYPES = tuple(MEMORYSTORE_NODE_GB)
+MEMORYSTORE_MAX_REPLICAS = 5
+MEMORYSTORE_PERSISTENCE = ("AOF", "DISABLED", "RDB")
+MEMORYSTORE_RDB_PERIODS = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS", "TWENTY_FOUR_HOURS")
+MEMORYSTORE_VERSIONS = ("VALKEY_7_2", "VALKEY_8_0")

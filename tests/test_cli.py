@@ -100,7 +100,8 @@ def test_list_shows_environments_services_and_counts() -> None:
     assert code == 0
     assert "production: project mindmirror-prod, region us-central1," in stdout
     assert "staging: project mindmirror-staging" in stdout
-    assert "google_vpc_access_connector" in stdout
+    assert "google_memorystore_instance" in stdout
+    assert "google_vpc_access_connector" not in stdout
     assert "  celery-worker (worker, database main-db)" in stdout
     assert "  web-app (port 3000, public)" in stdout
 

@@ -12,7 +12,8 @@ from mindmirror_infra.constructs.cloud_run_job import IGNORED_AFTER_DEPLOY as JO
 from mindmirror_infra.constructs.cloud_run_service import IGNORED_AFTER_DEPLOY as SERVICE_IGNORED
 from mindmirror_infra.constructs.cloud_run_worker_pool import IGNORED_AFTER_DEPLOY as WORKER_IGNORED
 from mindmirror_infra.validation import CREDENTIAL_WORDS
-from tests.synth import Config, resources
+from tests import variants
+from tests.synth import Config, resources, synth_environment
 
 ENVS = ["production", "staging"]
 HTTP_SERVICES = [
@@ -27,6 +28,7 @@ HTTP_SERVICES = [
     "web-app",
 ]
 DATABASE_VARIABLES = ("DATABASE_NAME", "DATABASE_NAMES")
+STACK_VARIABLES = (*DATABASE_VARIABLES, "DATABASE_POOL_SIZE", "REDIS_URL", "REDIS_CA_CERTS")
 JOBS = ["migrate-main", "migrate-movements", "migrate-practices", "migrate-users"]
 REGISTRY = "us-central1-docker.pkg.dev/mindmirror-prod/services"
 
@@ -146,15 +148,38 @@ def test_startup_and_liveness_probes_call_the_health_path_on_the_service_port(pr
         }
 
 
+DIRECT_VPC = {
+    "network_interfaces": [
+        {"network": "${google_compute_network.vpc.id}", "subnetwork": "${google_compute_subnetwork.subnet.id}"}
+    ],
+    "egress": "PRIVATE_RANGES_ONLY",
+}
+CONNECTOR = {"connector": "${google_vpc_access_connector.connector.id}", "egress": "PRIVATE_RANGES_ONLY"}
+
+
 @pytest.mark.parametrize("env", ENVS)
-def test_every_workload_sends_private_ranges_through_the_connector(stacks: dict[str, Config], env: str) -> None:
+def test_every_workload_sends_private_ranges_by_direct_vpc_egress_and_no_connector_exists(
+    stacks: dict[str, Config], env: str, catalog: Catalog
+) -> None:
+    assert catalog.environment(env).network.service_egress == "direct-vpc"
     found = workloads(stacks[env])
-    assert len(found) == 9 + 1 + 4
+    assert len(found) == len(catalog.services) + len(catalog.migration_jobs)
     for body in found.values():
-        assert run_template(body)["vpc_access"] == {
-            "connector": "${google_vpc_access_connector.connector.id}",
-            "egress": "PRIVATE_RANGES_ONLY",
-        }
+        assert run_template(body)["vpc_access"] == DIRECT_VPC
+    assert "google_vpc_access_connector" not in stacks[env]["resource"]
+
+
+def test_with_the_connector_chosen_services_and_jobs_use_it_and_worker_pools_stay_direct() -> None:
+    chosen = variants.with_production_part("network", service_egress="connector")
+    config = synth_environment(chosen, "production")
+    network = chosen.environment("production").network
+    connector = resources(config, "google_vpc_access_connector")["connector"]
+    assert connector["machine_type"] == network.connector_machine_type == "e2-standard-4"
+    pools = resources(config, "google_cloud_run_v2_worker_pool")
+    assert len(pools) == sum(s.kind == "worker" for s in chosen.services)
+    for kind, body in workloads(config).items():
+        expected = DIRECT_VPC if kind.startswith("google_cloud_run_v2_worker_pool.") else CONNECTOR
+        assert run_template(body)["vpc_access"] == expected, kind
 
 
 def test_services_and_the_worker_pool_keep_deletion_protection_and_jobs_the_provider_default(
@@ -266,15 +291,42 @@ def test_environment_variables_are_settings_never_secrets(
             assert set(variable) == {"name", "value"}, "no value_source: secrets are never env vars"
             assert not any(word in variable["name"] for word in CREDENTIAL_WORDS)
             assert "secret" not in variable["value"]
-            if variable["name"] not in DATABASE_VARIABLES:
+            if variable["name"] not in STACK_VARIABLES:
                 seen += 1
                 assert variable["value"] == settings[variable["name"]]
-    assert seen == 4  # QDRANT_URL and REDIS_URL, for agent-service and celery-worker
+    assert seen == sum(len(s.env) for s in catalog.services)
     assert [v["name"] for v in container(service(stacks[env], "agent-service"))["env"]] == [
         "DATABASE_NAME",
+        "DATABASE_POOL_SIZE",
         "QDRANT_URL",
+        "REDIS_CA_CERTS",
         "REDIS_URL",
     ]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_redis_users_get_its_address_from_the_instance_and_pools_their_catalog_size(
+    stacks: dict[str, Config], env: str, catalog: Catalog
+) -> None:
+    instance = address(catalog.environment(env).redis.instance_id)
+    primary = (
+        f"[for c in google_memorystore_instance.{instance}.endpoints[0].connections : c.psc_auto_connection[0] "
+        'if c.psc_auto_connection[0].connection_type == "CONNECTION_TYPE_PRIMARY"][0]'
+    )
+    by_name = {body["name"]: body for body in workloads(stacks[env]).values()}
+    assert catalog.redis_users
+    for workload in catalog.services:
+        variables = {v["name"]: v["value"] for v in container(by_name[workload.name]).get("env", [])}
+        if workload.redis:
+            assert variables["REDIS_URL"] == f"rediss://${{{primary}.ip_address}}:${{{primary}.port}}"
+            assert f"google_memorystore_instance.{instance}.managed_server_ca" in variables["REDIS_CA_CERTS"]
+        else:
+            assert "REDIS_URL" not in variables
+            assert "REDIS_CA_CERTS" not in variables
+        if workload.database is not None:
+            assert variables["DATABASE_POOL_SIZE"] == str(workload.database_pool_size)
+        else:
+            assert "DATABASE_POOL_SIZE" not in variables
 
 
 def database_variables(body: dict[str, Any]) -> dict[str, str]:
@@ -416,7 +468,10 @@ def test_one_migration_job_per_database_with_its_url_and_the_environment(
         assert template["max_retries"] == 0
         app = container(job)
         assert app["image"] == f"us-central1-docker.pkg.dev/{project}/services/migrations:${{var.image_tag}}"
-        assert app["env"] == [{"name": "DATABASE_NAMES", "value": ",".join(database.databases)}]
+        assert app["env"] == [
+            {"name": "DATABASE_NAMES", "value": ",".join(database.databases)},
+            {"name": "DATABASE_POOL_SIZE", "value": "2"},
+        ]
         assert {m["name"]: m["mount_path"] for m in app["volume_mounts"]} == {
             "database": "/secrets/database",
             "environment": "/secrets/environment",

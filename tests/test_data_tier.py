@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mindmirror_infra.catalog import DatabaseSettings
+from mindmirror_infra.catalog import Catalog, DatabaseSettings
 from tests import variants
 from tests.synth import Config, resources
 from tests.test_catalog import refused
@@ -50,7 +50,8 @@ def test_staging_is_zonal_and_smaller(staging: Config) -> None:
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config], env: str) -> None:
+def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config], env: str, catalog: Catalog) -> None:
+    environment = catalog.environment(env)
     for instance in resources(stacks[env], "google_sql_database_instance").values():
         settings = instance["settings"]
         assert instance["database_version"] == "POSTGRES_15"
@@ -69,7 +70,7 @@ def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config],
         )
         assert backups["backup_retention_settings"] == {"retained_backups": 7, "retention_unit": "COUNT"}
         flags = {f["name"]: f["value"] for f in settings["database_flags"]}
-        assert flags["max_connections"] == "100"
+        assert flags["max_connections"] == str(environment.database_settings(instance["name"]).max_connections)
         assert flags["log_connections"] == flags["log_disconnections"] == flags["cloudsql.enable_pgaudit"] == "on"
         assert flags["log_min_duration_statement"] == "-1"
         assert settings["maintenance_window"] == {"day": 7, "hour": 4, "update_track": "stable"}

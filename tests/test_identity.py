@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mindmirror_infra.catalog.mindmirror import mindmirror
 from tests.synth import Config, resources
 
 ENVS = ["production", "staging"]
@@ -19,6 +20,7 @@ SERVICES = [
     "web-app",
     "celery-worker",
 ]
+REDIS_USERS = [s.name for s in mindmirror().services if s.redis]
 JOBS = ["migrate-main", "migrate-movements", "migrate-practices", "migrate-users"]
 # Which instance each workload connects to: written out here, not derived from the catalog.
 INSTANCE_OF = {
@@ -72,6 +74,9 @@ def expected_project_roles(project: str) -> set[tuple[str, str, str]]:
             '&& resource.type == "sqladmin.googleapis.com/Instance"'
         )
         grants.add((ref(name), "roles/cloudsql.client", condition))
+    cache = f'resource.name == "projects/{project}/locations/us-central1/instances/mindmirror-cache"'
+    for name in REDIS_USERS:
+        grants.add((ref(name), "roles/memorystore.dbConnectionUser", cache))
     return grants
 
 

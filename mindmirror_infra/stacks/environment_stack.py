@@ -20,6 +20,13 @@ from mindmirror_infra.stacks.runtime_access import grant_runtime_access
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
 # of backend settings and is the oldest release still patched.
 REQUIRED_TOFU_VERSION = ">= 1.8.0"
+# What Memorystore's Private Service Connect needs enabled before its policy and instance.
+# https://cloud.google.com/memorystore/docs/valkey/networking
+REDIS_APIS = (
+    "memorystore.googleapis.com",
+    "networkconnectivity.googleapis.com",
+    "serviceconsumermanagement.googleapis.com",
+)
 
 
 class EnvironmentStack(TerraformStack):
@@ -53,6 +60,7 @@ class EnvironmentStack(TerraformStack):
                 connector_min_instances=network.connector_min_instances,
                 connector_max_instances=network.connector_max_instances,
                 connector_machine_type=network.connector_machine_type,
+                with_connector=network.uses_connector,
             ),
             depends_on=self.apis.all,
         )
@@ -62,7 +70,9 @@ class EnvironmentStack(TerraformStack):
             catalog,
             env,
             network_id=self.network.vpc.id,
+            subnetwork_id=self.network.subnet.id,
             private_services_connection=self.network.private_services_connection,
+            depends_on=[self.apis.services[api] for api in REDIS_APIS],
         )
         grant_runtime_access(catalog, self.identity, self.data)
         self.deployer = build_deployer(self, env, self.identity)
@@ -71,7 +81,8 @@ class EnvironmentStack(TerraformStack):
             catalog,
             env,
             self.identity,
-            connector=self.network.connector.id,
+            network=self.network,
+            redis=self.data.redis,
             depends_on=[self.apis.services["run.googleapis.com"]],
         )
         public_hosts = {
