@@ -42,3 +42,22 @@ def with_production_part(part: str, **changes: Any) -> Catalog:
     """Production with one settings group (``network``, ``database``, ...) changed."""
     group = replace(getattr(embedded.PRODUCTION, part), **changes)
     return with_production(**{part: group})
+
+
+# Real-looking values for what the embedded catalog leaves as placeholders.
+REAL_SETTINGS = {"QDRANT_URL": "https://3f1c.us-east4-0.gcp.cloud.qdrant.io"}
+REAL_EMAILS = ("ops@mindmirror.app",)
+
+
+def deployable() -> Catalog:
+    """The embedded catalog with its placeholders replaced: what `mminfra plan` accepts."""
+    return catalog(
+        environments=tuple(
+            replace(
+                env,
+                settings={**env.settings, **REAL_SETTINGS},
+                operations=replace(env.operations, notification_emails=REAL_EMAILS),
+            )
+            for env in (embedded.PRODUCTION, embedded.STAGING)
+        )
+    )
