@@ -292,9 +292,13 @@ def test_bad_secret_mounts_are_refused(scene: Scene) -> None:
         "/secrets/x",
         "unique",
     )
+
+    def with_egress(egress: VpcEgress) -> Callable[[], WorkloadProps]:
+        return lambda: scene.workload(egress=egress)
+
     for egress in (VpcEgress(), VpcEgress(connector="c", network="n", subnetwork="s"), VpcEgress(network="n")):
         refused(
-            lambda egress=egress: scene.workload(egress=egress),
+            with_egress(egress),
             "cloud_run[api-service].egress",
             repr(egress),
             "either a connector or a network and subnetwork",
