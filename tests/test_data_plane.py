@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -275,5 +276,7 @@ def test_every_data_alert_notifies_and_carries_a_runbook_without_manual_traffic_
         assert policy["documentation"]["mime_type"] == "text/markdown"
         assert "gcloud " in content
         assert "update-traffic" not in content
+        # Cloud Monitoring's variables are escaped from OpenTofu's interpolation.
+        assert not re.search(r"(?<!\$)\$\{(resource|metric)\.", content)
     for name in ("cloud_sql_cpu", "migration_job_failed", "redis_memory", "error_log_entries"):
         assert ROLLBACK in policies[name]["documentation"]["content"]
