@@ -1,6 +1,6 @@
 # The two commands of the README: `make synth` and `make test`.
 # Both set themselves up on a fresh machine (virtual environment, Python and npm
-# dependencies) and put the project's Node.js 22 first (DESIGN D2).
+# dependencies) and put the project's Node.js 22 first (docs/decisions/0002-node-22-from-npm.md).
 
 VENV := .venv
 PY := $(VENV)/bin/python

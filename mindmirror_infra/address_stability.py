@@ -1,4 +1,6 @@
-"""Address stability (DESIGN D5): a stateful address never disappears without a ``moved`` block.
+"""Address stability: a stateful address never disappears without a ``moved`` block.
+
+See docs/decisions/0005-pinned-addresses.md.
 
 An inventory lists a stack's resource addresses as they were last reviewed. When
 an address of a stateful type is gone from the config, OpenTofu plans to destroy

@@ -142,6 +142,7 @@ def check(out_dir: Path, skips: Path, with_checkov: bool) -> None:
         click.echo(f"{path.parent.name}: {len(problems)} invariant violations")
         for problem in problems:
             click.echo(f"  {problem}")
+    found += _check_budgets(out_dir, [path.parent.name for path in stacks])
     executable = checkov.find_checkov() if with_checkov else None
     if with_checkov and executable is None:
         click.echo("checkov: not installed, skipped")
@@ -157,6 +158,58 @@ def check(out_dir: Path, skips: Path, with_checkov: bool) -> None:
                 for finding in report.failed:
                     click.echo(f"  {finding}")
     sys.exit(1 if found else 0)
+
+
+def _check_budgets(out_dir: Path, env_names: list[str]) -> int:
+    """Each stack's budget against its fixed monthly cost (docs/decisions/0014-cost-in-review.md)."""
+    from mindmirror_infra.cost.budget import budget_findings
+    from mindmirror_infra.cost.estimate import estimate_output
+    from mindmirror_infra.cost.resources import UnclassifiedResource
+
+    found = 0
+    for env_name in env_names:
+        try:
+            problems = list(budget_findings(out_dir, env_name))
+        except UnclassifiedResource as error:
+            problems = [str(error)]
+        found += len(problems)
+        click.echo(f"{env_name}: {len(problems)} budget findings")
+        for problem in problems:
+            click.echo(f"  {problem}")
+        for gap in [] if problems else estimate_output(out_dir, env_name).unpriced:
+            click.echo(f"  warning: left out of the estimate: {gap}")
+    return found
+
+
+@main.command()
+@click.option("--env", "env_names", multiple=True, help="Only this environment (repeatable). Default: all in DIR.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)  # fmt: skip
+@click.option("--dir", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+def cost(env_names: tuple[str, ...], output_format: str, out_dir: Path) -> None:
+    """Monthly estimate of each stack in DIR: per resource, fixed (no traffic) apart from usage, and a total."""
+    from mindmirror_infra.cost.budget import budget_amounts
+    from mindmirror_infra.cost.estimate import estimate_output
+    from mindmirror_infra.cost.prices import load_prices
+    from mindmirror_infra.cost.report import RENDERERS, Priced
+    from mindmirror_infra.cost.resources import UnclassifiedResource
+
+    available = sorted(path.parent.name for path in out_dir.glob(f"{STACKS_DIR}/*/{STACK_FILE}"))
+    if not available:
+        fail(f"--dir: {str(out_dir)!r} holds no stacks; run `make synth` first")
+    for name in env_names:
+        if name not in available:
+            fail(f"--env: {name!r} has no stack in {str(out_dir)!r}; expected one of {', '.join(available)}")
+    selected = list(dict.fromkeys(env_names)) or available
+    environments = []
+    for name in selected:
+        try:
+            estimate = estimate_output(out_dir, name)
+        except UnclassifiedResource as error:
+            fail(str(error), 1)
+        amounts = budget_amounts(json.loads(stack_file(out_dir, name).read_text()))
+        environments.append(Priced(estimate, sum(amounts.values()) if amounts else None))
+    click.echo(RENDERERS[output_format](environments, load_prices()), nl=False)
 
 
 @main.group()

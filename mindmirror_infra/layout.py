@@ -16,3 +16,11 @@ def stack_dir(out_dir: Path, env_name: str) -> Path:
 
 def stack_file(out_dir: Path, env_name: str) -> Path:
     return stack_dir(out_dir, env_name) / STACK_FILE
+
+
+# The usage a stack's cost estimate assumes, written beside it (docs/decisions/0014-cost-in-review.md).
+USAGE_FILE = "usage.json"
+
+
+def usage_file(out_dir: Path, env_name: str) -> Path:
+    return stack_dir(out_dir, env_name) / USAGE_FILE

@@ -18,7 +18,7 @@ def configure(environ: MutableMapping[str, str]) -> None:
     """Writes into ``environ`` what jsii's Node.js reads as it starts.
 
     - ``JSII_NODE``: the repository's own Node 22 (npm package node@22), not the
-      machine's, which may be past end of life (DESIGN D2). An explicit value wins.
+      machine's, which may be past end of life (docs/decisions/0002-node-22-from-npm.md). An explicit value wins.
     - ``CDKTN_DISABLE_CREATION_STACK=1``: cdktn would otherwise record a JavaScript
       stack trace for every token it creates (each reference to an attribute),
       only to enrich token errors; a fifth of Node's work in a large synthesis.

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mindmirror_infra.catalog import Catalog
+from mindmirror_infra.cost.usage import write_usage
 from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.layout import MANIFEST_FILE, STACKS_DIR, stack_dir, stack_file
 from mindmirror_infra.output import staging_folder, swap
@@ -77,6 +78,9 @@ def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), j
             synth_checked(build_app(catalog, staging, names))
         else:
             _synthesize_in_workers(catalog, staging, names, jobs)
+        # The usage each estimate assumes, beside its stack: docs/decisions/0014-cost-in-review.md.
+        for name in names:
+            write_usage(staging, catalog, catalog.environment(name))
         if env_names and out_dir.exists():
             for name in names:
                 swap(stack_dir(staging, name), stack_dir(out_dir, name))

@@ -81,11 +81,11 @@ MAX_BUDGET_CHANNELS = 5
 # Cloud Monitoring takes condition durations in whole minutes, up to a day.
 MAX_ALERT_DURATION_SECONDS = 86_400
 
-# Secrets are files under this folder (DESIGN D7), never environment variables.
+# Secrets are files under this folder (docs/decisions/0007-no-secret-values-in-state.md), never environment variables.
 SECRET_MOUNT_ROOT = "/secrets/"
 
 # Names that say "credential": a plain environment variable named like this is
-# refused, because its value would sit in the config and the state (DESIGN D7).
+# refused, because its value would sit in the config and the state (docs/decisions/0007-no-secret-values-in-state.md).
 CREDENTIAL_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE")
 
 

@@ -20,6 +20,7 @@ from mindmirror_infra.catalog import (
     Service,
     ServiceSettings,
     ServiceSize,
+    Traffic,
     TrafficSplit,
 )
 from mindmirror_infra.catalog import mindmirror as embedded
@@ -42,6 +43,10 @@ def traffic(*splits: TrafficSplit) -> Catalog:
 
 def operations(**changes: Any) -> Catalog:
     return variants.with_production(operations=replace(embedded.PRODUCTION.operations, **changes))
+
+
+def usage(**changes: Any) -> Catalog:
+    return variants.with_production_part("usage", **changes)
 
 
 def network(**changes: Any) -> Catalog:
@@ -265,6 +270,19 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "bad_notification_email": (f"{P}.operations.notification_emails", lambda: operations(notification_emails=("ops",))),
     "budget_zero": (f"{P}.operations.budget_usd", lambda: operations(budget_usd=0)),
     "too_few_uptime_regions": (f"{P}.operations.uptime_regions", lambda: operations(uptime_regions=("EUROPE",))),
+    "budget_margin_negative": (f"{P}.operations.budget_margin", lambda: operations(budget_margin=-0.1)),
+    # usage assumptions of the cost estimate
+    "usage_of_unknown_service": (f"{P}.usage.traffic", lambda: usage(traffic={"nope": Traffic()})),
+    "usage_of_a_worker": (f"{P}.usage.traffic", lambda: usage(traffic={"celery-worker": Traffic()})),
+    "usage_negative_requests": (
+        f"{P}.usage.traffic[web-app].requests_per_month",
+        lambda: usage(traffic={"web-app": Traffic(requests_per_month=-1)}),
+    ),
+    "usage_request_of_no_time": (
+        f"{P}.usage.default_traffic.seconds_per_request",
+        lambda: usage(default_traffic=Traffic(seconds_per_request=0)),
+    ),
+    "usage_negative_logs": (f"{P}.usage.log_gib_per_month", lambda: usage(log_gib_per_month=-1)),
 }
 
 

@@ -1,4 +1,6 @@
-"""Resource addresses are pinned (DESIGN D5): a stateful address never vanishes without a moved block.
+"""Resource addresses are pinned: a stateful address never vanishes without a moved block.
+
+See docs/decisions/0005-pinned-addresses.md.
 
 tests/inventory/<env>.txt lists every address of the stack as last reviewed.
 After an intended change, rewrite it with ``UPDATE_INVENTORY=1 make unit`` and

@@ -1,4 +1,7 @@
-"""The stacks adopt what the bootstrap scripts create, with OpenTofu import blocks (DESIGN D6)."""
+"""The stacks adopt what the bootstrap scripts create, with OpenTofu import blocks.
+
+See docs/decisions/0006-bootstrap-then-import.md.
+"""
 
 from __future__ import annotations
 

@@ -359,7 +359,7 @@ def test_each_workload_names_its_own_database_and_each_job_every_database_of_its
     assert database_variables(pool) == {"DATABASE_NAME": "agent"}
 
 
-# --- D8: CI deploys images ------------------------------------------------------------------
+# --- docs/decisions/0008: CI deploys images ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("env", ENVS)

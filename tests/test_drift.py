@@ -1,4 +1,7 @@
-"""The committed outputs (stacks and bootstrap scripts) are exactly what the code produces (DESIGN D4)."""
+"""The committed outputs (stacks and bootstrap scripts) are exactly what the code produces.
+
+See docs/decisions/0004-committed-generated.md.
+"""
 
 from __future__ import annotations
 

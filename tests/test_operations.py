@@ -294,12 +294,10 @@ def test_error_metric_counts_error_entries_per_service_and_per_worker_pool(stack
         assert metric["label_extractors"][label] == f"EXTRACT(resource.labels.{label})"
 
 
-@pytest.mark.parametrize(("env", "amount"), [("production", "200"), ("staging", "60")])
-def test_budget_notifies_at_50_75_90_and_100_percent_of_actual_spend(
-    stacks: dict[str, Config], env: str, amount: str
-) -> None:
+@pytest.mark.parametrize("env", ENVS)
+def test_budget_notifies_at_50_75_90_and_100_percent_of_actual_spend(stacks: dict[str, Config], env: str) -> None:
     budget = resources(stacks[env], "google_billing_budget")["monthly"]
-    assert budget["amount"] == {"specified_amount": {"currency_code": "USD", "units": amount}}
+    assert budget["amount"]["specified_amount"]["currency_code"] == "USD"
     assert budget["threshold_rules"] == [
         {"threshold_percent": share, "spend_basis": "CURRENT_SPEND"} for share in (0.5, 0.75, 0.9, 1)
     ]
@@ -384,5 +382,5 @@ def test_operations_settings_refuse_bad_input(changes: dict[str, Any], field: st
 def test_operations_settings_default_to_the_strategy() -> None:
     settings = OperationsSettings(notification_emails=NOTIFY)
     assert (settings.error_ratio, settings.latency_p95_ms, settings.cpu_utilization) == (0.05, 2000, 0.8)
-    assert (settings.alert_duration_seconds, settings.budget_usd) == (300, 200)
+    assert (settings.alert_duration_seconds, settings.budget_usd, settings.budget_margin) == (300, None, 0.25)
     assert settings.budget_thresholds == (0.5, 0.75, 0.9, 1.0)

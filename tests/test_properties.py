@@ -18,6 +18,7 @@ from mindmirror_infra.catalog import (
     SecretMount,
     Service,
     ServiceSettings,
+    UsageAssumptions,
 )
 from mindmirror_infra.catalog import mindmirror as embedded
 from mindmirror_infra.invariants import violations
@@ -90,7 +91,10 @@ def catalogs(draw: st.DrawFn) -> Catalog:
                 redis=draw(st.booleans()),
             )
         )
-    production = replace(embedded.PRODUCTION, services=ServiceSettings(), traffic=(), database_overrides={})
+    # The embedded usage assumptions and database overrides name the embedded services and instances.
+    production = replace(
+        embedded.PRODUCTION, services=ServiceSettings(), traffic=(), usage=UsageAssumptions(), database_overrides={}
+    )
     return Catalog(
         secrets=secrets,
         databases=databases,

@@ -1,1 +1,4 @@
-"""Bootstrap: the gcloud scripts that prepare a project for its first apply (DESIGN D6)."""
+"""Bootstrap: the gcloud scripts that prepare a project for its first apply.
+
+See docs/decisions/0006-bootstrap-then-import.md.
+"""

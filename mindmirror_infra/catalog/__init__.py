@@ -25,6 +25,7 @@ from mindmirror_infra.catalog.system import (
     SecretMount,
     Service,
 )
+from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 __all__ = [
     "DATABASE_NAMES_VARIABLE",
@@ -50,5 +51,7 @@ __all__ = [
     "Service",
     "ServiceSettings",
     "ServiceSize",
+    "Traffic",
     "TrafficSplit",
+    "UsageAssumptions",
 ]

@@ -114,6 +114,8 @@ class Catalog:
             http_services = {s.name for s in self.services if s.kind == "http"}
             for split in env.traffic:
                 rules.check_one_of(f"{where}.traffic[{split.service}].service", split.service, http_services)
+            for name in env.usage.traffic:
+                rules.check_one_of(f"{where}.usage.traffic", name, http_services)
             for instance in env.database_overrides:
                 rules.check_one_of(f"{where}.database_overrides", instance, (d.instance for d in self.databases))
             check_connection_budgets(self, env)

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mindmirror_infra import validation as rules
+from mindmirror_infra.catalog.usage import UsageAssumptions
 from mindmirror_infra.errors import InvalidConfig
 
 # How Cloud Run workloads reach private ranges (docs/decisions/0015-data-plane.md).
@@ -259,7 +260,7 @@ class ServiceSettings:
 
 @dataclass(frozen=True)
 class RegistrySettings:
-    """The Artifact Registry repository and its retention (strategy, Image Retention).
+    """The Artifact Registry repository and its retention (docs/operating-strategy.md, Image retention).
 
     Attributes:
         repository: the Docker repository id. Default ``services``.
@@ -318,7 +319,7 @@ class TrafficSplit:
 
 @dataclass(frozen=True)
 class OperationsSettings:
-    """Alerting and cost limits (strategy, Essential Observability and Cost Monitoring).
+    """Alerting and cost limits (docs/operating-strategy.md, Observability and cost).
 
     Attributes:
         notification_emails: who is told, by every alert and the budget. 1 to 5 addresses.
@@ -326,7 +327,11 @@ class OperationsSettings:
         latency_p95_ms: alert when p95 request latency exceeds this. Default 2000.
         cpu_utilization: alert when container CPU utilization exceeds this. Default 0.8.
         alert_duration_seconds: how long a condition must hold; a multiple of 60. Default 300.
-        budget_usd: the monthly budget of the project, in US dollars. Default 200.
+        budget_usd: the monthly budget of the project, in US dollars. Default ``None``:
+            derived from the environment's cost estimate, ``budget_margin`` above it
+            (docs/decisions/0014-cost-in-review.md).
+        budget_margin: how far above the estimate a derived budget sits, as a share
+            of it. Default 0.25.
         budget_thresholds: shares of the budget whose actual spend notifies. Default 50/75/90/100 %.
         uptime_regions: where uptime checks run from; at least 3. Default the three US
             regions and Europe.
@@ -344,7 +349,8 @@ class OperationsSettings:
     latency_p95_ms: int = 2000
     cpu_utilization: float = 0.8
     alert_duration_seconds: int = 300
-    budget_usd: int = 200
+    budget_usd: int | None = None
+    budget_margin: float = 0.25
     budget_thresholds: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
     uptime_regions: tuple[str, ...] = ("USA_OREGON", "USA_IOWA", "USA_VIRGINIA", "EUROPE")
     uptime_period_seconds: int = 60
@@ -367,7 +373,9 @@ class OperationsSettings:
         rules.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
         rules.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)
         rules.check_duration(f"{where}.alert_duration_seconds", self.alert_duration_seconds)
-        rules.check_int(f"{where}.budget_usd", self.budget_usd, 1, 10_000_000)
+        if self.budget_usd is not None:
+            rules.check_int(f"{where}.budget_usd", self.budget_usd, 1, 10_000_000)
+        rules.check_number(f"{where}.budget_margin", self.budget_margin, 0, 10)
         if not self.budget_thresholds:
             raise InvalidConfig(f"{where}.budget_thresholds", (), "expected at least one share of the budget")
         for share in self.budget_thresholds:
@@ -397,6 +405,7 @@ class Environment:
             ``<project_id>-documents`` (bucket names are global).
         settings: non-secret values services receive as environment variables.
         traffic: canary splits. Default none: all traffic to the latest revision.
+        usage: the monthly usage its cost estimate assumes. Default ``UsageAssumptions()``.
     """
 
     name: str
@@ -413,6 +422,7 @@ class Environment:
     documents_bucket: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
     traffic: tuple[TrafficSplit, ...] = ()
+    usage: UsageAssumptions = field(default_factory=UsageAssumptions)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", _frozen(self.settings))
@@ -445,6 +455,7 @@ class Environment:
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
         self.operations.validate(f"{where}.operations")
+        self.usage.validate(f"{where}.usage")
         for split in self.traffic:
             split.validate(f"{where}.traffic[{split.service}]")
         rules.check_unique(f"{where}.traffic.service", (t.service for t in self.traffic))
@@ -472,7 +483,7 @@ class Environment:
 
     @property
     def image_tag_default(self) -> str:
-        """The image tag of the first deployment, before CI deploys (strategy: ``<env>-latest``)."""
+        """The image tag of the first deployment, before CI deploys (docs/operating-strategy.md: ``<env>-latest``)."""
         return f"{self.name}-latest"
 
     @property

@@ -1,6 +1,6 @@
 """The MindMirror platform: the one place to change what runs where.
 
-Values the strategy leaves open are marked *assumed*; correct them here.
+Values the operating strategy (docs/operating-strategy.md) leaves open are marked *assumed*; correct them here.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from mindmirror_infra.catalog.environment import (
     ServiceSize,
 )
 from mindmirror_infra.catalog.system import Database, Secret, SecretMount, Service
+from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
 SECRETS = (
     Secret("database-url", "Connection URL of main-db (agent, journal, habits, meals)"),
@@ -153,14 +154,35 @@ SERVICES = (
     ),
 )
 
-# *assumed*: the Qdrant cluster's address; the strategy leaves it as a placeholder,
-# and `mminfra plan` refuses it until it is a real one. REDIS_URL is not a
-# setting: the stack builds it from the Redis instance (Service.redis).
+# *assumed*: the Qdrant cluster's address; the operating strategy leaves it as a
+# placeholder, and `mminfra plan` refuses it until it is a real one. REDIS_URL is
+# not a setting: the stack builds it from the Redis instance (Service.redis).
 SETTINGS = {
     "QDRANT_URL": "https://mindmirror.qdrant.example",
 }
 GITHUB_REPOSITORY = "mindmirror/mindmirror"  # *assumed*
 NOTIFY = ("ops@mindmirror.example",)  # *assumed*
+
+# *assumed*: a month of production traffic, for the cost estimate. The strategy
+# counts 1M requests: every API request passes the gateway; the agent's
+# requests wait on model calls. Each service not named here serves 125,000.
+PRODUCTION_USAGE = UsageAssumptions(
+    default_traffic=Traffic(requests_per_month=125_000, seconds_per_request=0.2),
+    traffic={
+        GATEWAY: Traffic(requests_per_month=1_000_000, seconds_per_request=0.25),
+        "agent-service": Traffic(requests_per_month=125_000, seconds_per_request=2.0),
+        "web-app": Traffic(requests_per_month=300_000, seconds_per_request=0.1),
+    },
+)
+# *assumed*: staging serves tests and reviews only.
+STAGING_USAGE = UsageAssumptions(
+    default_traffic=Traffic(requests_per_month=10_000, seconds_per_request=0.2),
+    secret_accesses_per_month=100_000,
+    log_gib_per_month=2,
+)
+# Budgets follow from each environment's estimate, this share above it
+# (docs/decisions/0014-cost-in-review.md); set budget_usd to fix one instead.
+BUDGET_MARGIN = 0.25
 
 PRODUCTION = Environment(
     name="production",
@@ -172,7 +194,8 @@ PRODUCTION = Environment(
     # migration job: 217 connections at most (see catalog/sizing.py), within
     # the 400 Cloud SQL allows a 7.5 GB tier.
     database_overrides={"main-db": DatabaseOverride(max_connections=250)},
-    operations=OperationsSettings(notification_emails=NOTIFY, budget_usd=200),
+    operations=OperationsSettings(notification_emails=NOTIFY, budget_margin=BUDGET_MARGIN),
+    usage=PRODUCTION_USAGE,
 )
 
 STAGING = Environment(
@@ -186,11 +209,12 @@ STAGING = Environment(
     registry=RegistrySettings(cleanup_dry_run=True),
     operations=OperationsSettings(
         notification_emails=NOTIFY,
-        budget_usd=60,
+        budget_margin=BUDGET_MARGIN,
         error_ratio=0.2,
         latency_p95_ms=5000,
         alert_duration_seconds=900,
     ),
+    usage=STAGING_USAGE,
 )
 
 

@@ -1,4 +1,4 @@
-"""Resource addresses that come from names, never from Python nesting (DESIGN D5).
+"""Resource addresses that come from names, never from Python nesting (docs/decisions/0005-pinned-addresses.md).
 
 OpenTofu keys state on ``<type>.<name>``. cdktn derives the name from the
 construct path plus a hash, so moving a construct in Python would move state.

@@ -79,7 +79,7 @@ class DockerRepository(Construct):
     """A Docker repository addressed ``google_artifact_registry_repository.<repository_id>``.
 
     The bootstrap creates it, because images are pushed before the first apply
-    can create services; an ``import`` block hands it to OpenTofu (DESIGN D6).
+    can create services; an ``import`` block hands it to OpenTofu (docs/decisions/0006-bootstrap-then-import.md).
     It holds every deployable image, so ``prevent_destroy`` refuses any plan
     that would delete it.
 

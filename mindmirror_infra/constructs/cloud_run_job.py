@@ -34,8 +34,8 @@ from mindmirror_infra.constructs.service_account import ServiceAccount
 # role with both, granted on this job only.
 GRANTS = workload.workload_grants(CloudRunV2JobIamMember, "google_cloud_run_v2_job_iam_member")
 
-# D8 for jobs: CI sets the image; the next apply keeps it and shows no diff for
-# the client fields gcloud writes (see cloud_run_service.IGNORED_AFTER_DEPLOY).
+# docs/decisions/0008-ci-deploys-not-reverted.md, for jobs: CI sets the image; the next
+# apply keeps it and shows no diff for the client fields gcloud writes (see cloud_run_service.IGNORED_AFTER_DEPLOY).
 IGNORED_AFTER_DEPLOY = (
     "client",
     "client_version",

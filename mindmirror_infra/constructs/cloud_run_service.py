@@ -46,7 +46,8 @@ INGRESS = ("INGRESS_TRAFFIC_ALL", "INGRESS_TRAFFIC_INTERNAL_ONLY", "INGRESS_TRAF
 LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
 REVISION = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
 
-# D8: CI deploys images with `gcloud run deploy`; OpenTofu owns everything else.
+# docs/decisions/0008-ci-deploys-not-reverted.md: CI deploys images with
+# `gcloud run deploy`; OpenTofu owns everything else.
 # OpenTofu plans an ignored attribute with the value it already has in state,
 # refreshed from the API, so after a deploy:
 # - the image stays what CI deployed: a later apply that changes, say, memory

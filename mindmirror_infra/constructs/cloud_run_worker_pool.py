@@ -44,9 +44,10 @@ from mindmirror_infra.errors import InvalidConfig
 # granted on this pool only.
 GRANTS = workload.workload_grants(CloudRunV2WorkerPoolIamMember, "google_cloud_run_v2_worker_pool_iam_member")
 
-# D8, as for services (see cloud_run_service.IGNORED_AFTER_DEPLOY): CI deploys
-# the image with `gcloud run worker-pools deploy`; a worker pool's template also
-# records the client that wrote it.
+# docs/decisions/0008-ci-deploys-not-reverted.md, as for services (see
+# cloud_run_service.IGNORED_AFTER_DEPLOY): CI deploys the image with
+# `gcloud run worker-pools deploy`; a worker pool's template also records the
+# client that wrote it.
 IGNORED_AFTER_DEPLOY = (
     "client",
     "client_version",

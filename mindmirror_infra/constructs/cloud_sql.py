@@ -40,7 +40,7 @@ EDITION = "ENTERPRISE"
 # unencrypted connection. TRUSTED_CLIENT_CERTIFICATE_REQUIRED would also demand
 # a client certificate: that means either the Cloud SQL Auth Proxy or connector
 # in every workload, or certificates from google_sql_ssl_cert, whose private key
-# would sit in the OpenTofu state (DESIGN D7).
+# would sit in the OpenTofu state (docs/decisions/0007-no-secret-values-in-state.md).
 SSL_MODE = "ENCRYPTED_ONLY"
 CLIENT_ROLE = "roles/cloudsql.client"
 

@@ -20,7 +20,7 @@ class ProjectApisProps:
     adopt_existing: adopt each API, already enabled before the first apply,
         with an OpenTofu ``import`` block (id ``<project>/<service>``).
         Default ``True``: a project needs its APIs before OpenTofu can create
-        anything in it, so they are enabled first (DESIGN D6) and then owned here.
+        anything in it, so they are enabled first (docs/decisions/0006-bootstrap-then-import.md) and then owned here.
     """
 
     project_id: str

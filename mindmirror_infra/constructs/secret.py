@@ -36,8 +36,8 @@ class SecretProps:
     adopt_existing: adopt the secret, created before the first apply with its
         first value, with an OpenTofu ``import`` block (id
         ``projects/<project>/secrets/<id>``). Default ``True``: values are added
-        outside OpenTofu (DESIGN D7), so the container is created with its
-        first value and then owned here (D6).
+        outside OpenTofu (docs/decisions/0007-no-secret-values-in-state.md), so the container is created with its
+        first value and then owned here (docs/decisions/0006-bootstrap-then-import.md).
     """
 
     project_id: str
@@ -52,7 +52,7 @@ class Secret(Construct):
     """A secret with automatic replication, addressed ``google_secret_manager_secret.<id>``.
 
     Values are added outside OpenTofu (``gcloud secrets versions add``), so no
-    value ever reaches the config or the state (DESIGN D7). The secret is
+    value ever reaches the config or the state (docs/decisions/0007-no-secret-values-in-state.md). The secret is
     protected from deletion twice: ``prevent_destroy`` stops any plan that would
     destroy it, and the API's ``deletion_protection`` stops a console or CLI
     delete.

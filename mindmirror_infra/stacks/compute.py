@@ -68,7 +68,8 @@ def build_compute(
     direct = VpcEgress(network=network.vpc.id, subnetwork=network.subnet.id)
     chosen = direct if network.connector is None else VpcEgress(connector=network.connector.id)
     # The tag of the first deployment only: afterwards CI deploys images and the
-    # services keep them (D8), so changing this later changes nothing running.
+    # services keep them (docs/decisions/0008-ci-deploys-not-reverted.md), so
+    # changing this later changes nothing running.
     image_tag = TerraformVariable(
         scope,
         IMAGE_TAG_VARIABLE,

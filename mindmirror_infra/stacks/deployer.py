@@ -1,6 +1,6 @@
 """How CI deploys: GitHub Actions of one repository sign in as the deployer account, keyless.
 
-What CD does (strategy, CD workflow): push images, update Cloud Run services
+What CD does (docs/operating-strategy.md, Delivery): push images, update Cloud Run services
 and run the migration jobs. The deployer gets here only what concerns
 identities; the compute tier grants it the rest on each resource it deploys
 (Cloud Run services and jobs, the registry repository).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cdktn import TerraformVariable, TerraformVariableValidationConfig
+from cdktn import TerraformStack, TerraformVariable, TerraformVariableValidationConfig
 from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.provider import GoogleProvider
 from constructs import Construct
@@ -18,6 +18,10 @@ from mindmirror_infra.constructs.email_channels import EmailChannels, EmailChann
 from mindmirror_infra.constructs.error_log_metric import ErrorLogMetric, ErrorLogMetricProps
 from mindmirror_infra.constructs.project_budget import ProjectBudget, ProjectBudgetProps
 from mindmirror_infra.constructs.uptime_check import UptimeCheck, UptimeCheckProps
+from mindmirror_infra.cost.budget import derived_budget
+from mindmirror_infra.cost.estimate import estimate_stack
+from mindmirror_infra.cost.prices import load_prices
+from mindmirror_infra.cost.usage import usage_of
 from mindmirror_infra.errors import InvalidConfig
 
 # The billing account is an input of `tofu plan/apply` (-var or TF_VAR_billing_account),
@@ -41,7 +45,7 @@ class Operations:
 def build_operations(
     scope: Construct, catalog: Catalog, env: Environment, public_hosts: Mapping[str, str]
 ) -> Operations:
-    """Everything of strategy sections Essential Observability and Cost Monitoring for ``env``.
+    """Everything of docs/operating-strategy.md, Observability and cost, for ``env``.
 
     ``public_hosts`` gives the host name (or an OpenTofu expression of it) of
     every public service, which gets an uptime check on its health path.
@@ -118,11 +122,22 @@ def build_operations(
         data_alerts=data_alerts,
         uptime_checks=uptime_checks,
         error_metric=error_metric,
-        budget=_budget(scope, env, notify),
+        budget=_budget(scope, catalog, env, notify),
     )
 
 
-def _budget(scope: Construct, env: Environment, notify: tuple[str, ...]) -> ProjectBudget:
+def _budget(scope: Construct, catalog: Catalog, env: Environment, notify: tuple[str, ...]) -> ProjectBudget:
+    """The project's monthly budget: the catalog's amount, else the stack's estimate with its margin.
+
+    The estimate is read from the stack as built so far, so the budget is the
+    stack's last construct: every billable resource exists by then, and the
+    test that prices the written output holds the two equal
+    (docs/decisions/0014-cost-in-review.md).
+    """
+    amount = env.operations.budget_usd
+    if amount is None:
+        built = TerraformStack.of(scope).to_terraform()
+        amount = derived_budget(estimate_stack(env.name, built, usage_of(catalog, env), load_prices()))
     billing_account = TerraformVariable(
         scope,
         BILLING_ACCOUNT_VARIABLE,
@@ -160,7 +175,7 @@ def _budget(scope: Construct, env: Environment, notify: tuple[str, ...]) -> Proj
             display_name=f"{env.project_id} monthly",
             billing_account=billing_account.string_value,
             project_number=project.number,
-            amount_usd=settings.budget_usd,
+            amount_usd=amount,
             notification_channels=notify,
             thresholds=settings.budget_thresholds,
         ),
