@@ -60,6 +60,13 @@ GITHUB_REPOSITORY = (
     re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"),
     "a GitHub repository as 'owner/name'",
 )
+# A branch or tag as GitHub's `ref` claim gives it; `*` at the end admits every
+# name with that prefix. A subset of what git accepts (https://git-scm.com/docs/git-check-ref-format):
+# no quote or backslash can reach the attribute condition it is written into.
+GIT_REF = (
+    re.compile(r"^refs/(heads|tags)/(?!.*\.\.)(?!.*//)[A-Za-z0-9_][A-Za-z0-9._/-]*\*?$"),
+    "a branch 'refs/heads/NAME' or a tag 'refs/tags/NAME', ending in '*' to admit every name with that prefix",
+)
 REVISION_TAG = (
     re.compile(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$"),
     "1-46 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",

@@ -45,6 +45,10 @@ def operations(**changes: Any) -> Catalog:
     return variants.with_production(operations=replace(embedded.PRODUCTION.operations, **changes))
 
 
+def repository(**changes: Any) -> Catalog:
+    return variants.with_production(github_repository=replace(embedded.PRODUCTION.github_repository, **changes))
+
+
 def usage(**changes: Any) -> Catalog:
     return variants.with_production_part("usage", **changes)
 
@@ -270,6 +274,14 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "bad_notification_email": (f"{P}.operations.notification_emails", lambda: operations(notification_emails=("ops",))),
     "budget_zero": (f"{P}.operations.budget_usd", lambda: operations(budget_usd=0)),
     "too_few_uptime_regions": (f"{P}.operations.uptime_regions", lambda: operations(uptime_regions=("EUROPE",))),
+    # who may deploy
+    "repository_without_ids": (f"{P}.github_repository", lambda: variants.with_production(github_repository="a/b")),
+    "repository_name_bad": (f"{P}.github_repository.name", lambda: repository(name="mindmirror")),
+    "repository_id_zero": (f"{P}.github_repository.id", lambda: repository(id=0)),
+    "repository_owner_id_text": (f"{P}.github_repository.owner_id", lambda: repository(owner_id="65")),
+    "deploy_refs_a_string": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs="refs/heads/main")),
+    "deploy_refs_every_branch": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs=("refs/heads/*",))),
+    "deploy_refs_quote": (f"{P}.deploy_refs", lambda: variants.with_production(deploy_refs=('refs/heads/m" || "',))),
     "budget_margin_negative": (f"{P}.operations.budget_margin", lambda: operations(budget_margin=-0.1)),
     # usage assumptions of the cost estimate
     "usage_of_unknown_service": (f"{P}.usage.traffic", lambda: usage(traffic={"nope": Traffic()})),

@@ -105,11 +105,31 @@ class FakeProject:
         self.log_file.unlink(missing_ok=True)
 
 
-def run_all(project: FakeProject) -> dict[str, subprocess.CompletedProcess[str]]:
+def run_all(project: FakeProject, env: dict[str, str] | None = None) -> dict[str, subprocess.CompletedProcess[str]]:
     """Every script in order, with the first apply between the pre-apply scripts and the post-apply one."""
     results = {}
     for script in SCRIPTS:
         if script.startswith("04-"):
             project.apply_creates_instances()
-        results[script] = project.run(script)
+        results[script] = project.run(script, env=env)
     return results
+
+
+def gcloud_logging_everything(config_dir: Path) -> dict[str, str]:
+    """A gcloud configuration in ``config_dir`` that prints and logs every request, and the variables saying so too.
+
+    As an operator debugging gcloud might leave it: ``core/log_http`` and debug
+    verbosity in the active configuration's properties and in CLOUDSDK_CORE_*
+    variables, file logging on.
+    """
+    (config_dir / "configurations").mkdir(parents=True)
+    (config_dir / "active_config").write_text("debugging")
+    (config_dir / "configurations" / "config_debugging").write_text(
+        "[core]\nlog_http = true\nverbosity = debug\ndisable_file_logging = false\n"
+    )
+    return {
+        "CLOUDSDK_CONFIG": str(config_dir),
+        "CLOUDSDK_CORE_LOG_HTTP": "true",
+        "CLOUDSDK_CORE_VERBOSITY": "debug",
+        "CLOUDSDK_CORE_DISABLE_FILE_LOGGING": "false",
+    }

@@ -71,7 +71,7 @@ def test_list_says_what_each_script_of_an_environment_does() -> None:
     assert "    - create secret jwt-secret, unless it exists" in lines
     assert (
         "    - add the first version of environment from $MINDMIRROR_SECRET_ENVIRONMENT (default 'production'), "
-        "unless it has a version"
+        "unless it has an enabled version"
     ) in lines
     assert "    - create Docker repository services in us-central1, unless it exists" in lines
     assert "staging" not in stdout

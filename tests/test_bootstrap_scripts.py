@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import pty
 import re
@@ -14,16 +15,26 @@ from typing import Any
 
 import pytest
 
+from mindmirror_infra.bootstrap.plan import application_user
 from mindmirror_infra.bootstrap.render import render
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
-from tests.bootstrap_project import SCRIPTS, SECRET_VALUES, FakeProject, empty_project, run_all
+from tests.bootstrap_project import (
+    SCRIPTS,
+    SECRET_VALUES,
+    FakeProject,
+    empty_project,
+    gcloud_logging_everything,
+    run_all,
+)
 from tests.conftest import REPO
 from tests.synth import Config, resources
 
 SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
 P = "--project=mindmirror-prod"
 BUCKET = "gs://mindmirror-terraform-state"
+# Flags that come last on every call carrying a secret value: nothing printed or logged.
+SEALED = "--no-log-http --verbosity=error"
 SEEDED = ("jwt-secret", "openai-api-key", "qdrant-api-key", "supabase-service-role-key")
 URL_SECRETS = ("database-url", "movements-database-url", "practices-database-url", "users-database-url")
 
@@ -87,7 +98,7 @@ def test_a_first_run_on_an_empty_project_makes_exactly_these_changes(two_runs: T
     for secret in (*URL_SECRETS, *SEEDED, "environment"):
         secret_changes.append(f"secrets create {secret} {P} --replication-policy=automatic")
         if secret not in URL_SECRETS:
-            secret_changes.append(f"secrets versions add {secret} {P} --data-file=-")
+            secret_changes.append(f"secrets versions add {secret} {P} --data-file=- {SEALED}")
     user_changes = []
     for instance, user, secret in [
         ("main-db", "main_app", "database-url"),
@@ -96,8 +107,8 @@ def test_a_first_run_on_an_empty_project_makes_exactly_these_changes(two_runs: T
         ("users-db", "users_app", "users-database-url"),
     ]:
         user_changes += [
-            f"sql users create {user} --instance={instance} {P} --flags-file=- --verbosity=error --quiet",
-            f"secrets versions add {secret} {P} --data-file=-",
+            f"sql users create {user} --instance={instance} {P} --flags-file=- --quiet {SEALED}",
+            f"secrets versions add {secret} {P} --data-file=- {SEALED}",
         ]
     assert two_runs.first_changes == [
         f"services enable storage.googleapis.com {P}",
@@ -108,7 +119,7 @@ def test_a_first_run_on_an_empty_project_makes_exactly_these_changes(two_runs: T
         *secret_changes,
         f"services enable {' '.join(later_apis)} {P}",
         f"artifacts repositories create services {P} --location=us-central1 --repository-format=docker "
-        "--description=MindMirror service images",
+        "--description=Container images of the platform's services, jobs and workers",
         *user_changes,
     ]
     state = two_runs.state
@@ -125,7 +136,7 @@ def test_a_second_run_changes_nothing(two_runs: TwoRuns) -> None:
     assert {name: r.returncode for name, r in two_runs.second.items()} == dict.fromkeys(SCRIPTS, 0)
     assert two_runs.second_changes == []
     assert two_runs.second_calls, "the second run still looks"
-    assert "secret jwt-secret has a version: left alone" in two_runs.second["01-setup-secrets.sh"].stdout
+    assert "secret jwt-secret has an enabled version: left alone" in two_runs.second["01-setup-secrets.sh"].stdout
 
 
 def test_the_environment_secret_defaults_to_the_environment_name(two_runs: TwoRuns) -> None:
@@ -188,10 +199,11 @@ def test_secret_values_reach_gcloud_on_stdin_only(two_runs: TwoRuns) -> None:
         assert value not in printed, value
 
 
-def test_gcloud_file_logging_is_off_for_the_calls_that_carry_a_password(two_runs: TwoRuns) -> None:
+def test_gcloud_file_logging_is_off_for_the_calls_that_carry_a_value(two_runs: TwoRuns) -> None:
     for call in two_runs.first_calls:
-        carries_password = call["argv"][:2] == ["sql", "users"] and call["argv"][2] != "list"
-        assert (call["file_logging_off"] == "true") == carries_password, call["argv"]
+        carries_value = call["stdin"] is not None
+        assert (call["file_logging_off"] == "true") == carries_value, call["argv"]
+        assert (call["argv"][-2:] == SEALED.split()) == carries_value, call["argv"]
 
 
 def test_a_secret_with_a_version_is_left_alone(project: FakeProject) -> None:
@@ -203,7 +215,7 @@ def test_a_secret_with_a_version_is_left_alone(project: FakeProject) -> None:
     assert result.returncode == 0, result.stderr
     changes = project.changes()
     assert not any("jwt-secret" in change for change in changes)
-    assert f"secrets versions add openai-api-key {P} --data-file=-" in changes
+    assert f"secrets versions add openai-api-key {P} --data-file=- {SEALED}" in changes
     assert f"secrets create openai-api-key {P} --replication-policy=automatic" not in changes
     assert project.state()["secrets"]["jwt-secret"] == 2
 
@@ -227,8 +239,8 @@ def test_a_user_without_a_stored_url_gets_a_new_password(project: FakeProject, t
     project.set_state({**state, "secrets": {**state["secrets"], "users-database-url": 0}})
     assert project.run("04-create-database-users.sh").returncode == 0
     assert project.changes() == [
-        f"sql users set-password users_app --instance=users-db {P} --flags-file=- --verbosity=error --quiet",
-        f"secrets versions add users-database-url {P} --data-file=-",
+        f"sql users set-password users_app --instance=users-db {P} --flags-file=- --quiet {SEALED}",
+        f"secrets versions add users-database-url {P} --data-file=- {SEALED}",
     ]
 
 
@@ -417,3 +429,94 @@ def test_the_prompt_does_not_echo_the_value(project: FakeProject) -> None:
     assert typed.encode() not in seen
     added = [c["stdin"] for c in project.calls() if c["argv"][:4] == ["secrets", "versions", "add", "openai-api-key"]]
     assert added == [typed]
+
+
+def sent_values(calls: list[dict[str, Any]]) -> list[str]:
+    """Every value the scripts gave gcloud, as sent and as a request body carries it (base64)."""
+    sent = [c["stdin"] for c in calls if c["stdin"] is not None]
+    passwords = list(sent_passwords(calls).values())
+    return [*sent, *passwords, *(base64.b64encode(v.encode()).decode() for v in (*sent, *passwords))]
+
+
+def test_with_gcloud_logging_everything_no_value_is_printed_or_logged(
+    project: FakeProject, tmp_path: Path, catalog: Catalog
+) -> None:
+    config_dir = tmp_path / "gcloud-config"
+    env = gcloud_logging_everything(config_dir)
+    results = run_all(project, env)
+    assert {name: r.returncode for name, r in results.items()} == dict.fromkeys(SCRIPTS, 0)
+    calls = project.calls()
+    values = sent_values(calls)
+    seeded = [s for s in catalog.secrets if s.id not in {d.url_secret for d in catalog.databases}]
+    assert len([c for c in calls if c["stdin"] is not None]) == len(seeded) + 2 * len(catalog.databases)
+    printed = "".join(r.stdout + r.stderr for r in results.values())
+    logged = "".join(path.read_text() for path in config_dir.rglob("*") if path.is_file())
+    # The configuration took effect: every other call was printed and logged with its request.
+    assert "==== request start ====" in printed
+    assert "DEBUG: Running [gcloud.secrets.create]" in printed
+    assert "Running [gcloud.secrets.create]" in logged
+    assert "==== request start ====" in logged
+    # Indexes, not values: a failure must not print a value either.
+    assert [i for i, value in enumerate(values) if value in printed] == [], "values reached standard output or error"
+    assert [i for i, value in enumerate(values) if value in logged] == [], "values reached gcloud's log folder"
+
+
+def test_the_same_configuration_would_show_a_value_sent_without_the_scripts_protection(
+    project: FakeProject, tmp_path: Path
+) -> None:
+    # The check above can fail: the fake gcloud prints and logs an unprotected call's value.
+    config_dir = tmp_path / "gcloud-config"
+    env = {**os.environ, **gcloud_logging_everything(config_dir), "PATH": f"{REPO / 'tests' / 'fakes'}:/usr/bin:/bin"}
+    env.update(FAKE_GCLOUD_STATE=str(project.state_file), FAKE_GCLOUD_LOG=str(project.log_file))
+    state = project.state()
+    state["secrets"] = {"jwt-secret": 0}
+    project.set_state(state)
+    value = "unprotected-Jq47-value"
+    result = subprocess.run(
+        ["gcloud", "secrets", "versions", "add", "jwt-secret", P, "--data-file=-"],
+        input=value,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    encoded = base64.b64encode(value.encode()).decode()
+    assert encoded in result.stderr
+    assert any(encoded in path.read_text() for path in config_dir.rglob("*.log"))
+
+
+def test_a_secret_whose_versions_are_all_disabled_or_destroyed_gets_a_new_one(project: FakeProject) -> None:
+    state = project.state()
+    state["services"] = ["secretmanager.googleapis.com"]
+    state["secrets"] = {"jwt-secret": ["DISABLED", "DESTROYED"], "openai-api-key": ["DESTROYED", "ENABLED"]}
+    project.set_state(state)
+    result = project.run("01-setup-secrets.sh")
+    assert result.returncode == 0, result.stderr
+    changes = project.changes()
+    assert f"secrets versions add jwt-secret {P} --data-file=- {SEALED}" in changes
+    assert not any("openai-api-key" in change for change in changes)
+    assert project.state()["secrets"]["jwt-secret"] == ["DISABLED", "DESTROYED", "ENABLED"]
+
+
+def test_a_url_secret_with_only_a_disabled_version_gets_a_user_password_and_url(
+    project: FakeProject, two_runs: TwoRuns, catalog: Catalog
+) -> None:
+    database = catalog.databases[0]
+    state = two_runs.state
+    project.set_state({**state, "secrets": {**state["secrets"], database.url_secret: ["DISABLED"]}})
+    assert project.run("04-create-database-users.sh").returncode == 0
+    assert [change.split()[:4] for change in project.changes()] == [
+        ["sql", "users", "set-password", application_user(database.short_name)],
+        ["secrets", "versions", "add", database.url_secret],
+    ]
+
+
+def test_the_registry_is_created_with_the_description_the_stack_declares(
+    project: FakeProject, production: Config
+) -> None:
+    assert project.run("03-create-artifact-registry.sh").returncode == 0
+    created = [c["argv"] for c in project.calls() if c["argv"][:3] == ["artifacts", "repositories", "create"]]
+    assert len(created) == 1
+    (repository,) = resources(production, "google_artifact_registry_repository").values()
+    assert f"--description={repository['description']}" in created[0]
+    assert repository["repository_id"] == created[0][3]

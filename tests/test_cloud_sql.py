@@ -45,11 +45,11 @@ def instance(config: Config) -> dict[str, Any]:
     return found
 
 
-def test_instance_is_postgres_15_enterprise_with_the_given_tier_and_ha(instance: dict[str, Any]) -> None:
+def test_instance_is_postgres_18_enterprise_with_the_given_tier_and_ha(instance: dict[str, Any]) -> None:
     assert instance["name"] == "orders-db"
     assert instance["project"] == "acme-prod"
     assert instance["region"] == "europe-west1"
-    assert instance["database_version"] == "POSTGRES_15"
+    assert instance["database_version"] == "POSTGRES_18"
     settings = instance["settings"]
     assert settings["edition"] == "ENTERPRISE"
     assert settings["tier"] == "db-custom-2-7680"

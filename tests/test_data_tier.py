@@ -54,7 +54,7 @@ def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config],
     environment = catalog.environment(env)
     for instance in resources(stacks[env], "google_sql_database_instance").values():
         settings = instance["settings"]
-        assert instance["database_version"] == "POSTGRES_15"
+        assert instance["database_version"] == "POSTGRES_18"
         assert settings["edition"] == "ENTERPRISE"
         assert settings["ip_configuration"] == {
             "ipv4_enabled": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
 from tests.synth import Config, resources
 
@@ -125,21 +126,33 @@ def test_secret_access_is_only_ever_per_secret(stacks: dict[str, Config], env: s
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_github_provider_admits_only_the_catalog_repository(stacks: dict[str, Config], env: str) -> None:
+def test_github_provider_admits_only_the_catalog_repository_environment_and_refs(
+    stacks: dict[str, Config], env: str, catalog: Catalog
+) -> None:
+    environment = next(e for e in catalog.environments if e.name == env)
+    repository = environment.github_repository
     pools = resources(stacks[env], "google_iam_workload_identity_pool")
     assert list(pools) == ["github"]
     providers = resources(stacks[env], "google_iam_workload_identity_pool_provider")
     assert list(providers) == ["github_actions"]
     provider = providers["github_actions"]
     assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
-    assert provider["attribute_condition"] == 'assertion.repository == "mindmirror/mindmirror"'
-    assert provider["attribute_mapping"]["attribute.repository"] == "assertion.repository"
+    condition = provider["attribute_condition"]
+    assert condition.startswith(
+        f'assertion.repository_id == "{repository.id}" && assertion.repository_owner_id == "{repository.owner_id}"'
+        f' && assertion.sub == "repo:{repository.name}:environment:{environment.github_environment}" && '
+    )
+    for ref in environment.deploy_refs:
+        assert (f'startsWith("{ref[:-1]}")' if ref.endswith("*") else f'== "{ref}"') in condition
+    assert condition.count("assertion.ref") == len(environment.deploy_refs)
+    assert provider["attribute_mapping"]["attribute.repository_id"] == "assertion.repository_id"
 
 
 @pytest.mark.parametrize(("env", "project"), [("production", "mindmirror-prod"), ("staging", "mindmirror-staging")])
 def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts_only(
-    stacks: dict[str, Config], env: str, project: str
+    stacks: dict[str, Config], env: str, project: str, catalog: Catalog
 ) -> None:
+    repository = next(e for e in catalog.environments if e.name == env).github_repository
     grants = resources(stacks[env], "google_service_account_iam_member")
     impersonation = grants.pop("github_deployer_workload_identity_user")
     assert impersonation == {
@@ -147,7 +160,7 @@ def test_deployer_is_impersonated_by_the_repository_and_acts_as_runtime_accounts
         "service_account_id": ref("github-deployer", "name"),
         "role": "roles/iam.workloadIdentityUser",
         "member": "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}"
-        "/attribute.repository/mindmirror/mindmirror",
+        f"/attribute.repository_id/{repository.id}",
     }
     assert sorted((g["service_account_id"], g["role"], g["member"]) for g in grants.values()) == sorted(
         (

@@ -20,9 +20,10 @@ Usage: 01-setup-secrets.sh [--project ID] [--region REGION] [--dry-run]
 The secret containers and their first values (production).
 
 Creates each secret of the catalog unless it exists, and adds its first value
-unless it has a version (a secret with a version is left alone). A value comes
-from its environment variable, else from a prompt that does not echo; it reaches
-gcloud on standard input only and is never printed.
+unless it has an enabled version (a secret with one is left alone; one whose
+versions are all disabled or destroyed gets a new one). A value comes from its
+environment variable, else from a prompt that does not echo; it reaches gcloud
+on standard input only, and gcloud neither prints nor logs it.
   database-url: added by 04-create-database-users.sh after the first apply
   movements-database-url: added by 04-create-database-users.sh after the first apply
   practices-database-url: added by 04-create-database-users.sh after the first apply
@@ -121,6 +122,32 @@ enable_apis() {
   done
 }
 
+# A change whose value reaches gcloud on standard input: a secret version, a
+# password. Whatever the operator's gcloud configuration (its properties files,
+# CLOUDSDK_* variables), gcloud must neither print nor log that value:
+# - core/log_http prints each request body (a secret version's data in base64,
+#   a user's password) to standard error and writes it to gcloud's log files;
+# - verbosity debug prints the command's arguments, those of a flags file too;
+# - the log files in gcloud's configuration folder record those arguments at
+#   every verbosity.
+# An environment variable outranks every properties file; a flag outranks the
+# variable, and the last of two flags wins, so these come last on the command line.
+# Properties: `gcloud topic configurations`, `gcloud config set --help`.
+change_carrying_value() {
+  local step="$1"
+  shift
+  CLOUDSDK_CORE_LOG_HTTP=false CLOUDSDK_CORE_VERBOSITY=error CLOUDSDK_CORE_DISABLE_FILE_LOGGING=true \
+    change "$step" "$@" --no-log-http --verbosity=error
+}
+
+# The name of the newest ENABLED version of a secret, or nothing: a secret whose
+# versions are all disabled or destroyed has no value a workload can read.
+enabled_version() {
+  local secret="$1" step="$2"
+  look "$step" gcloud secrets versions list "$secret" --project="$PROJECT" --filter=state=ENABLED --limit=1 \
+    --format='value(name)'
+}
+
 EXISTING_SECRETS=""
 # Whether the secret last passed to ensure_secret existed before this run.
 EXISTED=0
@@ -136,16 +163,15 @@ ensure_secret() {
   change "create secret $id" gcloud secrets create "$id" --project="$PROJECT" --replication-policy=automatic
 }
 
-# Adds the first version of a secret without one, from $var, else the default, else a prompt.
+# Adds a version to a secret without an enabled one, from $var, else the default, else a prompt.
 seed_secret() {
   local id="$1" var="$2" description="$3" default="$4" existed="$5"
   local versions="" value
   if [ "$existed" = 1 ]; then
-    versions="$(look "list versions of secret $id" gcloud secrets versions list "$id" --project="$PROJECT" \
-      --limit=1 --format='value(name)')"
+    versions="$(enabled_version "$id" "list enabled versions of secret $id")"
   fi
   if [ -n "$versions" ]; then
-    say "secret $id has a version: left alone"
+    say "secret $id has an enabled version: left alone"
     return 0
   fi
   if [ "$DRY_RUN" = 1 ]; then
@@ -160,7 +186,7 @@ seed_secret() {
     printf '\n' >&2
     [ -n "$value" ] || die "no value given for secret $id: run $SCRIPT again to be asked, or set $var"
   fi
-  printf '%s' "$value" | change "add the first version of secret $id" \
+  printf '%s' "$value" | change_carrying_value "add the first version of secret $id" \
     gcloud secrets versions add "$id" --project="$PROJECT" --data-file=-
 }
 

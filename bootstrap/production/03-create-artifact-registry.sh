@@ -125,5 +125,5 @@ if contains_line "$REPOSITORY" "$repositories"; then
 else
   change "create Docker repository $REPOSITORY in $REGION" gcloud artifacts repositories create "$REPOSITORY" \
     --project="$PROJECT" --location="$REGION" --repository-format=docker \
-    --description="MindMirror service images"
+    --description='Container images of the platform'"'"'s services, jobs and workers'
 fi

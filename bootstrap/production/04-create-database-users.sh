@@ -22,11 +22,11 @@ Each database's application user and the first version of its URL secret (produc
 Run after the first apply has created the Cloud SQL instances, for example:
   mminfra apply production -- -target=google_sql_database_instance.main_db -target=google_sql_database_instance.movements_db -target=google_sql_database_instance.practices_db -target=google_sql_database_instance.users_db
 
-For each instance whose URL secret has no version yet: creates its application
+For each instance whose URL secret has no enabled version yet: creates its application
 user (or resets its password) with a generated password, and adds
 postgresql://USER:PASSWORD@PRIVATE_IP:5432/DATABASE?sslmode=require as the
-secret's first version. The password is never in OpenTofu state, in output
-or on a command line.
+secret's first version. The password is never in OpenTofu state, in output,
+in gcloud's logs or on a command line.
   main-db: user main_app, database agent, secret database-url
   movements-db: user movements_app, database movements, secret movements-database-url
   practices-db: user practices_app, database practices, secret practices-database-url
@@ -135,6 +135,32 @@ enable_apis() {
   done
 }
 
+# A change whose value reaches gcloud on standard input: a secret version, a
+# password. Whatever the operator's gcloud configuration (its properties files,
+# CLOUDSDK_* variables), gcloud must neither print nor log that value:
+# - core/log_http prints each request body (a secret version's data in base64,
+#   a user's password) to standard error and writes it to gcloud's log files;
+# - verbosity debug prints the command's arguments, those of a flags file too;
+# - the log files in gcloud's configuration folder record those arguments at
+#   every verbosity.
+# An environment variable outranks every properties file; a flag outranks the
+# variable, and the last of two flags wins, so these come last on the command line.
+# Properties: `gcloud topic configurations`, `gcloud config set --help`.
+change_carrying_value() {
+  local step="$1"
+  shift
+  CLOUDSDK_CORE_LOG_HTTP=false CLOUDSDK_CORE_VERBOSITY=error CLOUDSDK_CORE_DISABLE_FILE_LOGGING=true \
+    change "$step" "$@" --no-log-http --verbosity=error
+}
+
+# The name of the newest ENABLED version of a secret, or nothing: a secret whose
+# versions are all disabled or destroyed has no value a workload can read.
+enabled_version() {
+  local secret="$1" step="$2"
+  look "$step" gcloud secrets versions list "$secret" --project="$PROJECT" --filter=state=ENABLED --limit=1 \
+    --format='value(name)'
+}
+
 # Cloud SQL refuses a password that breaks the instance's password policy
 # (COMPLEXITY_DEFAULT: upper and lower case letters, digits and a symbol). The
 # symbols here are the ones RFC 3986 leaves unreserved, so the password goes
@@ -172,26 +198,23 @@ new_password() {
 # - `--prompt-for-password` reads with Python's getpass, which opens /dev/tty,
 #   not standard input, so a script cannot answer it;
 # - `--flags-file=-` reads the flags as YAML from standard input (gcloud's
-#   calliope expands it inside the process). gcloud also logs every command's
-#   arguments to its log files, so file logging is off for these calls, and
-#   --verbosity=error keeps a debug setting from printing them.
+#   calliope expands it inside the process). gcloud would still print or log
+#   the expanded arguments and the request body: change_carrying_value stops it.
 # The Cloud SQL Admin REST API with curl would need the access token on a
 # command line or a second input; IAM database authentication would need
 # changes to every service's connection code.
 set_user_password() {
   local step="$1"
   shift
-  printf -- '--password: "%s"\n' "$PASSWORD" \
-    | CLOUDSDK_CORE_DISABLE_FILE_LOGGING=true change "$step" "$@" --flags-file=- --verbosity=error --quiet
+  printf -- '--password: "%s"\n' "$PASSWORD" | change_carrying_value "$step" "$@" --flags-file=- --quiet
 }
 
 create_database_user() {
   local instance="$1" user="$2" database="$3" secret="$4"
   local versions host users
-  versions="$(look "list versions of secret $secret (01-setup-secrets.sh creates it)" \
-    gcloud secrets versions list "$secret" --project="$PROJECT" --limit=1 --format='value(name)')"
+  versions="$(enabled_version "$secret" "list enabled versions of secret $secret (01-setup-secrets.sh creates it)")"
   if [ -n "$versions" ]; then
-    say "secret $secret has a version: user $user on $instance is left alone"
+    say "secret $secret has an enabled version: user $user on $instance is left alone"
     return 0
   fi
   host="$(look "read the private IP of instance $instance (the first apply creates it)" \
@@ -219,7 +242,7 @@ create_database_user() {
       gcloud sql users create "$user" --instance="$instance" --project="$PROJECT"
   fi
   printf 'postgresql://%s:%s@%s:5432/%s?sslmode=require' "$user" "$PASSWORD" "$host" "$database" \
-    | change "add the first version of secret $secret" \
+    | change_carrying_value "add the first version of secret $secret" \
       gcloud secrets versions add "$secret" --project="$PROJECT" --data-file=-
   PASSWORD=""
 }

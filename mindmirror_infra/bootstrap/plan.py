@@ -62,6 +62,7 @@ class BootstrapPlan:
     apis: tuple[str, ...]
     secrets: tuple[SeededSecret, ...]
     repository: str
+    repository_description: str
     database_users: tuple[DatabaseUser, ...]
 
 
@@ -120,6 +121,7 @@ def bootstrap_plan(catalog: Catalog, env: Environment) -> BootstrapPlan:
         apis=REQUIRED_APIS,
         secrets=secrets,
         repository=env.registry.repository,
+        repository_description=env.registry.description,
         database_users=users,
     )
 
@@ -152,7 +154,7 @@ def scripts(plan: BootstrapPlan) -> tuple[Script, ...]:
                 *(
                     f"add the first version of {s.id} from ${s.env_var}"
                     + (f" (default {s.default!r})" if s.default is not None else " or a prompt")
-                    + ", unless it has a version"
+                    + ", unless it has an enabled version"
                     for s in seeded
                 ),
                 f"leave {', '.join(later)} without a version: 04-create-database-users.sh adds them",
@@ -181,9 +183,9 @@ def scripts(plan: BootstrapPlan) -> tuple[Script, ...]:
             "each database's application user and the first version of its URL secret",
             after_first_apply=True,
             actions=tuple(
-                f"{u.instance}: unless {u.url_secret} has a version, create user {u.user} (or reset its password) "
-                f"with a generated password and add postgresql://{u.user}:***@<private IP>:5432/{u.database} "
-                f"as the first version of {u.url_secret}"
+                f"{u.instance}: unless {u.url_secret} has an enabled version, create user {u.user} "
+                f"(or reset its password) with a generated password and add "
+                f"postgresql://{u.user}:***@<private IP>:5432/{u.database} as the first version of {u.url_secret}"
                 for u in plan.database_users
             ),
         ),

@@ -13,6 +13,7 @@ from mindmirror_infra.catalog.environment import (
     ServiceSize,
     TrafficSplit,
 )
+from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.system import (
     DATABASE_NAME_VARIABLE,
     DATABASE_NAMES_VARIABLE,
@@ -41,6 +42,7 @@ __all__ = [
     "DatabaseOverride",
     "DatabaseSettings",
     "Environment",
+    "GitHubRepository",
     "MigrationJob",
     "NetworkSettings",
     "OperationsSettings",

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mindmirror_infra import validation as rules
+from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.usage import UsageAssumptions
 from mindmirror_infra.errors import InvalidConfig
 
@@ -276,6 +277,11 @@ class RegistrySettings:
     protected_tag_prefixes: tuple[str, ...] = ("v",)
     cleanup_dry_run: bool = False
 
+    @property
+    def description(self) -> str:
+        """What the stack and the bootstrap script that creates the repository both describe it as."""
+        return "Container images of the platform's services, jobs and workers"
+
     def validate(self, where: str) -> None:
         rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
         rules.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
@@ -395,7 +401,10 @@ class Environment:
     Attributes:
         name: ``production`` or ``staging``; names the stack and the state prefix.
         project_id: the GCP project.
-        github_repository: the only repository whose workflows may deploy (``owner/name``).
+        github_repository: the only repository whose workflows may deploy.
+        deploy_refs: the branches and tags its deploy job may run from, in the
+            GitHub environment named as this one (``github_environment``); a
+            final ``*`` admits a prefix. Default ``main`` and ``v*`` tags.
         operations: alerting and budget.
         region: Default ``us-central1``.
         network, database, services, registry, redis: see each type. Defaults: production sizes.
@@ -410,7 +419,7 @@ class Environment:
 
     name: str
     project_id: str
-    github_repository: str
+    github_repository: GitHubRepository
     operations: OperationsSettings
     region: str = "us-central1"
     network: NetworkSettings = NetworkSettings()
@@ -422,6 +431,7 @@ class Environment:
     documents_bucket: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
     traffic: tuple[TrafficSplit, ...] = ()
+    deploy_refs: tuple[str, ...] = ("refs/heads/main", "refs/tags/v*")
     usage: UsageAssumptions = field(default_factory=UsageAssumptions)
 
     def __post_init__(self) -> None:
@@ -433,7 +443,14 @@ class Environment:
         rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
         rules.check_name(f"{where}.region", self.region, rules.REGION)
-        rules.check_name(f"{where}.github_repository", self.github_repository, rules.GITHUB_REPOSITORY)
+        if not isinstance(self.github_repository, GitHubRepository):
+            expected = "expected GitHubRepository('owner/name', id, owner_id)"
+            raise InvalidConfig(f"{where}.github_repository", self.github_repository, expected)
+        self.github_repository.validate(f"{where}.github_repository")
+        if not isinstance(self.deploy_refs, tuple) or not self.deploy_refs:
+            raise InvalidConfig(f"{where}.deploy_refs", self.deploy_refs, "expected a tuple of one or more refs")
+        for ref in self.deploy_refs:
+            rules.check_name(f"{where}.deploy_refs", ref, rules.GIT_REF)
         rules.check_name(f"{where}.documents_bucket", self.documents_bucket, rules.BUCKET_NAME)
         self.network.validate(f"{where}.network")
         self.database.validate(f"{where}.database")
@@ -485,6 +502,11 @@ class Environment:
     def image_tag_default(self) -> str:
         """The image tag of the first deployment, before CI deploys (docs/operating-strategy.md: ``<env>-latest``)."""
         return f"{self.name}-latest"
+
+    @property
+    def github_environment(self) -> str:
+        """The GitHub environment the deploy job runs in (where reviewers can be required): this one's name."""
+        return self.name
 
     @property
     def state_prefix(self) -> str:

@@ -16,6 +16,7 @@ from mindmirror_infra.catalog.environment import (
     ServiceSettings,
     ServiceSize,
 )
+from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.system import Database, Secret, SecretMount, Service
 from mindmirror_infra.catalog.usage import Traffic, UsageAssumptions
 
@@ -31,6 +32,9 @@ SECRETS = (
     Secret(ENVIRONMENT_SECRET, "The environment name: production or staging"),
 )
 
+# *assumed*: the services reach their databases with Python drivers (psycopg or
+# asyncpg, under SQLAlchemy and Alembic) that support PostgreSQL 18, the version
+# every instance runs (mindmirror_infra/constructs/cloud_sql.py, POSTGRES_VERSION).
 DATABASES = (
     Database("main-db", ("agent", "journal", "habits", "meals"), url_secret="database-url"),
     Database("movements-db", ("movements",), url_secret="movements-database-url"),
@@ -160,7 +164,9 @@ SERVICES = (
 SETTINGS = {
     "QDRANT_URL": "https://mindmirror.qdrant.example",
 }
-GITHUB_REPOSITORY = "mindmirror/mindmirror"  # *assumed*
+# *assumed*: the name and both ids are placeholders. Before the first apply, read the
+# real ids with `gh api repos/OWNER/NAME --jq '.id, .owner.id'` (docs/decisions/0018-workload-identity-trust.md).
+GITHUB_REPOSITORY = GitHubRepository("mindmirror/mindmirror", id=123456789, owner_id=987654321)
 NOTIFY = ("ops@mindmirror.example",)  # *assumed*
 
 # *assumed*: a month of production traffic, for the cost estimate. The strategy
@@ -202,6 +208,7 @@ STAGING = Environment(
     name="staging",
     project_id="mindmirror-staging",  # *assumed*
     github_repository=GITHUB_REPOSITORY,
+    deploy_refs=("refs/heads/staging",),  # strategy: staging deploys from its branch
     settings={**SETTINGS, "QDRANT_URL": "https://mindmirror-staging.qdrant.example"},
     database=DatabaseSettings(tier="db-custom-1-3840", high_availability=False, disk_size_gb=10),
     redis=RedisSettings(node_type="SHARED_CORE_NANO", replica_count=0, persistence="RDB"),

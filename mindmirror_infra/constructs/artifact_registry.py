@@ -45,6 +45,7 @@ class DockerRepositoryProps:
     protected_tag_prefixes: versions with a tag starting with one of these are
         never deleted. Default ``("v",)``: release tags such as ``v1.2.3``.
     cleanup_dry_run: report what cleanup would delete without deleting. Default ``False``.
+    description: Default none.
     """
 
     project_id: str
@@ -54,6 +55,7 @@ class DockerRepositoryProps:
     untagged_max_age_days: int = 30
     protected_tag_prefixes: tuple[str, ...] = ("v",)
     cleanup_dry_run: bool = False
+    description: str = ""
 
     def __post_init__(self) -> None:
         where = f"docker_repository[{self.repository_id}]"
@@ -101,7 +103,7 @@ class DockerRepository(Construct):
                 location=props.region,
                 repository_id=props.repository_id,
                 format="DOCKER",
-                description="Container images of the platform's services, jobs and workers",
+                description=props.description or None,
                 cleanup_policy_dry_run=props.cleanup_dry_run,
                 cleanup_policies=[
                     ArtifactRegistryRepositoryCleanupPolicies(

@@ -27,11 +27,14 @@ from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import IamCondition, ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
 
-# PostgreSQL 15, as the services' migrations were written and tested against it.
-# Cloud SQL supports it past the community's end of life (November 2027) through
-# extended support; moving to a newer major version is an in-place upgrade made
-# on purpose (change this value), never a side effect of a provider default.
-POSTGRES_VERSION = "POSTGRES_15"
+# The newest major version Cloud SQL offers (POSTGRES_18 in the Admin API's
+# SqlDatabaseVersion, https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1beta4/SqlDatabaseVersion;
+# https://cloud.google.com/sql/docs/postgres/db-versions), with the longest support
+# ahead of it. The services' Python drivers (psycopg, asyncpg; *assumed*, see
+# the catalog's databases) speak protocol 3.0 and SCRAM-SHA-256, which PostgreSQL 18
+# serves unchanged. Nothing is deployed yet, so no instance is upgraded; a later
+# major version is an in-place upgrade made on purpose (change this value).
+POSTGRES_VERSION = "POSTGRES_18"
 # ENTERPRISE explicitly: PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which
 # rejects the db-custom-* tiers, and an explicit edition survives an upgrade.
 EDITION = "ENTERPRISE"

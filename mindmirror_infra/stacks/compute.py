@@ -92,6 +92,7 @@ def build_compute(
             untagged_max_age_days=registry_settings.untagged_max_age_days,
             protected_tag_prefixes=registry_settings.protected_tag_prefixes,
             cleanup_dry_run=registry_settings.cleanup_dry_run,
+            description=registry_settings.description,
         ),
     )
     registry.grant_writer(identity.deployer)

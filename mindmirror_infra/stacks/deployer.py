@@ -27,7 +27,14 @@ def build_deployer(scope: Construct, env: Environment, identity: Identity) -> De
     workload_identity = GitHubWorkloadIdentity(
         scope,
         "github",
-        GitHubWorkloadIdentityProps(project_id=env.project_id, repository=env.github_repository),
+        GitHubWorkloadIdentityProps(
+            project_id=env.project_id,
+            repository=env.github_repository.name,
+            repository_id=env.github_repository.id,
+            owner_id=env.github_repository.owner_id,
+            environment=env.github_environment,
+            refs=env.deploy_refs,
+        ),
     )
     # iam.workloadIdentityUser on the deployer account only: the repository's
     # workflows sign in as the deployer and as no other account.

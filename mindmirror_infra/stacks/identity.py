@@ -38,7 +38,7 @@ def build_identity(scope: Construct, catalog: Catalog, env: Environment) -> Iden
         ServiceAccountProps(
             project_id=env.project_id,
             account_id=DEPLOYER_ACCOUNT_ID,
-            description=f"Deploys from GitHub Actions of {env.github_repository} through Workload Identity",
+            description=f"Deploys from GitHub Actions of {env.github_repository.name} through Workload Identity",
         ),
     )
     secrets = {
