@@ -488,3 +488,24 @@ def own_runtime_account(config: Config) -> Iterator[tuple[str, str]]:
                     address,
                     f"shares google_service_account.{account} with {', '.join(sorted(set(workloads) - {address}))}",
                 )
+
+
+@invariant(
+    "one-address-each",
+    "each address is one resource: imported and moved from at most once, and not equal but for case to another",
+)
+def one_address_each(config: Config) -> Iterator[tuple[str, str]]:
+    # Two catalog names folded into one address leave one resource with two
+    # import blocks (docs/decisions/0013-gcp-rules-in-catalog.md).
+    for section, key in (("import", "to"), ("moved", "from")):
+        counts = Counter(str(body.get(key)) for body in config.get(section, []))
+        for address, count in sorted(counts.items()):
+            if count > 1:
+                yield address, f"{count} {section} blocks name it; expected one"
+    seen: dict[str, str] = {}
+    for kind, items in sorted(config.get("resource", {}).items()):
+        for name in sorted(items):
+            address = f"{kind}.{name}"
+            first = seen.setdefault(address.lower(), address)
+            if first != address:
+                yield address, f"differs from {first} only by case; expected names apart"

@@ -7,9 +7,11 @@ so every refusal in the project reads the same way.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+from urllib.parse import parse_qsl, urlsplit
 
 from mindmirror_infra.errors import InvalidConfig
 
@@ -39,11 +41,13 @@ PROJECT_ID = (
     re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$"),
     "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 )
+# https://cloud.google.com/storage/docs/buckets#naming: the characters, the
+# ends, 3-63 characters (222 with dots, each part at most 63); see check_bucket_name.
 BUCKET_NAME = (
-    re.compile(r"^[a-z0-9][-a-z0-9_]{1,61}[a-z0-9]$"),
-    "3-63 lowercase letters, digits, hyphens or underscores, starting and ending with a letter or digit",
+    re.compile(r"^(?=.{3,222}$)[a-z0-9]([-a-z0-9_]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9_]{0,61}[a-z0-9])?)*$"),
+    "3-63 lowercase letters, digits, hyphens or underscores (up to 222 with dots, each dot-separated part "
+    "at most 63), starting and ending with a letter or digit",
 )
-REGION = (re.compile(r"^[a-z]+-[a-z]+[0-9]+$"), "a GCP region such as 'us-central1'")
 RESOURCE_NAME = (
     re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"),
     "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
@@ -70,6 +74,12 @@ GIT_REF = (
 REVISION_TAG = (
     re.compile(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$"),
     "1-46 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+# A revision name is a DNS label (RFC 1035), as the Cloud Run Admin API checks
+# every resource name: https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services.revisions
+REVISION_NAME = (
+    re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"),
+    "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 )
 EMAIL = (
     re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"),
@@ -108,7 +118,9 @@ def check_int(field: str, value: Any, low: int, high: int) -> None:
 
 
 def check_number(field: str, value: Any, low: float, high: float, *, low_open: bool = False) -> None:
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    # NaN compares false with every bound and infinity passes an open one: both
+    # are refused first, as the JSON OpenTofu reads has no spelling for them.
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not is_number or value > high or value < low or (low_open and value == low):
         bound = f"greater than {low}" if low_open else f"at least {low}"
         raise InvalidConfig(field, value, f"expected a number {bound} and at most {high}")
@@ -128,22 +140,61 @@ def check_one_of(field: str, value: Any, allowed: Iterable[Any]) -> None:
         raise InvalidConfig(field, value, f"expected one of {', '.join(repr(o) for o in options)}")
 
 
-def check_cidr(field: str, value: Any, prefix_length: int | None = None) -> ipaddress.IPv4Network:
-    """A private IPv4 CIDR block, optionally of one exact size."""
+# The private space a VPC range may use: RFC 1918 and RFC 6598 (shared address
+# space), both listed as valid subnet ranges in
+# https://cloud.google.com/vpc/docs/subnets#valid-ranges. ``is_private`` is not
+# this test: it says yes to loopback, link-local, 0.0.0.0/8, the documentation
+# and benchmarking ranges and class E (all refused by GCP or unroutable in a VPC)
+# and no to 100.64.0.0/10, which GCP allows.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+# A subnet's primary range is at least a /29 (https://cloud.google.com/vpc/docs/subnets#valid-ranges).
+MAX_SUBNET_PREFIX = 29
+
+
+def check_cidr(
+    field: str, value: Any, prefix_length: int | None = None, *, max_prefix: int = 32
+) -> ipaddress.IPv4Network:
+    """A private IPv4 CIDR block (``PRIVATE_RANGES``), of one exact size or at most ``/max_prefix``."""
     size = f"/{prefix_length} " if prefix_length is not None else ""
-    allowed = f"expected a private IPv4 {size}CIDR block such as '10.8.0.0/{prefix_length or 28}'"
+    allowed = (
+        f"expected a private IPv4 {size}CIDR block inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10, "
+        f"such as '10.8.0.0/{prefix_length or 28}'"
+    )
     try:
         network = ipaddress.IPv4Network(value)
     except (ValueError, TypeError):
         raise InvalidConfig(field, value, allowed) from None
-    if not network.is_private or (prefix_length is not None and network.prefixlen != prefix_length):
+    if not any(network.subnet_of(block) for block in PRIVATE_RANGES):
         raise InvalidConfig(field, value, allowed)
+    if prefix_length is not None and network.prefixlen != prefix_length:
+        raise InvalidConfig(field, value, allowed)
+    if network.prefixlen > max_prefix:
+        raise InvalidConfig(field, value, f"expected a block of /{max_prefix} or larger")
     return network
 
 
 def check_hh_mm(field: str, value: Any) -> None:
     if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
         raise InvalidConfig(field, value, "expected a 24-hour time as 'HH:MM', such as '03:00'")
+
+
+def check_emails(field: str, emails: Any, most: int, why: str = "") -> None:
+    """1 to ``most`` distinct email addresses; ``why`` says where the limit comes from."""
+    check_names(field, emails, "email addresses")
+    if not emails or len(emails) > most:
+        raise InvalidConfig(field, emails, f"expected 1 to {most} addresses{why}")
+    for email in emails:
+        check_name(field, email, EMAIL)
+    check_unique(field, emails)
+
+
+def check_secret_mount(where: str, volume: str, file: str, mount_path: str) -> None:
+    """A secret mounted as a file: its volume, its file name and the folder it is mounted in."""
+    check_name(f"{where}.volume", volume, RESOURCE_NAME)
+    check_name(f"{where}.file", file, SECRET_ID)
+    check_secret_mount_path(f"{where}.mount_path", mount_path)
 
 
 def check_not_credential(field: str, name: str) -> None:
@@ -171,6 +222,14 @@ SQL_MEMORY_PER_VCPU_MB = (0.9 * 1024, 6.5 * 1024)
 SQL_MEMORY_STEP_MB = 256
 # The range Cloud SQL accepts for the PostgreSQL `max_connections` flag.
 SQL_MAX_CONNECTIONS = (14, 262143)
+# Days of write-ahead log every instance keeps for point-in-time recovery (1-7,
+# https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr#log-retention).
+SQL_TRANSACTION_LOG_DAYS = 7
+# Databases every Cloud SQL for PostgreSQL instance already has, or that Cloud
+# SQL keeps for itself: creating one fails
+# (https://cloud.google.com/sql/docs/postgres/create-manage-databases#limitations;
+# template0/template1: https://www.postgresql.org/docs/current/manage-ag-templatedbs.html).
+RESERVED_DATABASE_NAMES = ("cloudsqladmin", "postgres", "template0", "template1")
 
 
 def check_sql_tier(field: str, value: Any) -> None:
@@ -236,15 +295,265 @@ class SqlInstanceSettings(Protocol):
     def maintenance_hour(self) -> int: ...
 
 
-def check_sql_instance_settings(where: str, settings: SqlInstanceSettings) -> None:
+def check_sql_instance_settings(
+    where: str, settings: SqlInstanceSettings, log_retention_days: int = SQL_TRANSACTION_LOG_DAYS
+) -> None:
     """The sizing and care settings of a Cloud SQL instance, as the API accepts them."""
     check_sql_tier(f"{where}.tier", settings.tier)
     check_int(f"{where}.disk_size_gb", settings.disk_size_gb, 10, 65536)
     check_hh_mm(f"{where}.backup_start_time", settings.backup_start_time)
     check_int(f"{where}.retained_backups", settings.retained_backups, 1, 365)
+    # Cloud SQL refuses fewer retained backups than days of transaction logs
+    # (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#retention).
+    if settings.retained_backups < log_retention_days:
+        raise InvalidConfig(
+            f"{where}.retained_backups",
+            settings.retained_backups,
+            f"expected at least the {log_retention_days} days of transaction logs kept for point-in-time recovery",
+        )
     check_int(f"{where}.max_connections", settings.max_connections, *SQL_MAX_CONNECTIONS)
     check_int(f"{where}.maintenance_day", settings.maintenance_day, 1, 7)
     check_int(f"{where}.maintenance_hour", settings.maintenance_hour, 0, 23)
+
+
+# The start of a Docker tag (https://docs.docker.com/reference/cli/docker/image/tag/#description).
+TAG_PREFIX = (
+    re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
+    "the start of a Docker tag: letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+)
+
+
+def check_tag_prefixes(field: str, prefixes: Any) -> None:
+    """Tag prefixes a registry's cleanup never deletes: at least one, each the start of a Docker tag."""
+    if not check_names(field, prefixes, "tag prefixes"):
+        raise InvalidConfig(field, prefixes, "expected at least one tag prefix, such as 'v'")
+    for prefix in prefixes:
+        check_name(field, prefix, TAG_PREFIX)
+
+
+def check_names(field: str, value: Any, what: str = "names") -> tuple[Any, ...]:
+    """A tuple (or list) of entries, never a string: ``('jobs')`` is the string ``'jobs'``,
+    which iterating would split into four one-letter names."""
+    if not isinstance(value, (tuple, list)):
+        example = f"({value!r},) with its comma" if isinstance(value, str) else "(a, b)"
+        raise InvalidConfig(field, value, f"expected a tuple of {what}, such as {example}")
+    return tuple(value)
+
+
+# Variables Cloud Run sets in every container, which a revision may not set
+# (https://cloud.google.com/run/docs/container-contract#env-vars and
+# https://cloud.google.com/run/docs/configuring/services/overview-environment-variables#reserved);
+# jobs and worker pools get ``CLOUD_RUN_*`` ones (CLOUD_RUN_JOB, CLOUD_RUN_TASK_INDEX, ...).
+RESERVED_ENV_VARS = ("K_CONFIGURATION", "K_REVISION", "K_SERVICE", "PORT")
+RESERVED_ENV_PREFIX = "CLOUD_RUN_"
+
+
+def check_env_var_name(field: str, name: Any) -> None:
+    """An upper-case variable name that Cloud Run leaves to the container."""
+    check_name(field, name, ENV_VAR_NAME)
+    if name in RESERVED_ENV_VARS or name.startswith(RESERVED_ENV_PREFIX):
+        raise InvalidConfig(
+            field, name, f"Cloud Run sets {', '.join(RESERVED_ENV_VARS)} and {RESERVED_ENV_PREFIX}* itself"
+        )
+
+
+# Regions where Cloud Run runs (https://cloud.google.com/run/docs/locations);
+# Cloud SQL, Serverless VPC Access and Artifact Registry are offered in each
+# (https://cloud.google.com/about/locations).
+REGIONS = (
+    "africa-south1",
+    "asia-east1",
+    "asia-east2",
+    "asia-northeast1",
+    "asia-northeast2",
+    "asia-northeast3",
+    "asia-south1",
+    "asia-south2",
+    "asia-southeast1",
+    "asia-southeast2",
+    "australia-southeast1",
+    "australia-southeast2",
+    "europe-central2",
+    "europe-north1",
+    "europe-north2",
+    "europe-southwest1",
+    "europe-west1",
+    "europe-west10",
+    "europe-west12",
+    "europe-west2",
+    "europe-west3",
+    "europe-west4",
+    "europe-west6",
+    "europe-west8",
+    "europe-west9",
+    "me-central1",
+    "me-central2",
+    "me-west1",
+    "northamerica-northeast1",
+    "northamerica-northeast2",
+    "northamerica-south1",
+    "southamerica-east1",
+    "southamerica-west1",
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-south1",
+    "us-west1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
+)
+
+
+def check_region(field: str, value: Any) -> None:
+    if value not in REGIONS:
+        raise InvalidConfig(
+            field, value, "expected a region where Cloud Run runs, such as 'us-central1' (see REGIONS in validation.py)"
+        )
+
+
+# https://cloud.google.com/storage/docs/buckets#naming: beside BUCKET_NAME's
+# characters and lengths, no "goog" prefix, no "google" or close misspelling of
+# it, and not an IP address in dotted-decimal notation.
+_GOOGLE_LIKE = re.compile(r"g[o0][o0]gl[e3]")
+
+
+def check_bucket_name(field: str, value: Any) -> None:
+    check_name(field, value, BUCKET_NAME)
+    if value.startswith("goog") or _GOOGLE_LIKE.search(value):
+        raise InvalidConfig(field, value, "a bucket name may not start with 'goog' nor contain 'google' or 'g00gle'")
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", value):
+        raise InvalidConfig(field, value, "a bucket name may not be an IP address")
+
+
+# Query parameters whose value is a credential, whatever their case
+# (``?password=``, ``?apiKey=``, ``?access_token=``, ``?client_secret=``).
+_CREDENTIAL_PARAMETER = re.compile(r"pass|pwd|key|token|secret|credential|signature|auth", re.IGNORECASE)
+
+
+def check_url_without_credentials(field: str, value: Any) -> None:
+    """A setting that is a URL carries no user, password, key or token: those belong in a secret
+    (docs/decisions/0007-no-secret-values-in-state.md). The value is never repeated in the message."""
+    if not isinstance(value, str):
+        raise InvalidConfig(field, type(value).__name__, "expected a string")
+    if "://" not in value:
+        return
+    try:
+        parts = urlsplit(value)
+        userinfo = "@" in parts.netloc
+        parameters = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    except ValueError:
+        raise InvalidConfig(field, "<redacted>", "expected a well-formed URL") from None
+    if userinfo:
+        raise InvalidConfig(
+            field, "<redacted>", "a URL with credentials belongs in a secret; expected a URL without 'user:password@'"
+        )
+    for name in parameters:
+        if _CREDENTIAL_PARAMETER.search(name):
+            raise InvalidConfig(
+                field,
+                "<redacted>",
+                f"a URL with credentials belongs in a secret; expected a URL without the query parameter {name!r}",
+            )
+
+
+def check_database_names(field: str, names: Any) -> tuple[str, ...]:
+    """The PostgreSQL databases of one instance: at least one, legal, unique and none of Cloud SQL's own."""
+    databases = check_names(field, names, "database names")
+    if not databases:
+        raise InvalidConfig(field, databases, "expected at least one database")
+    for name in databases:
+        check_name(field, name, POSTGRES_DATABASE_NAME)
+        if name in RESERVED_DATABASE_NAMES:
+            raise InvalidConfig(field, name, f"{', '.join(RESERVED_DATABASE_NAMES)} exist in every instance already")
+    check_unique(field, databases)
+    return databases
+
+
+def check_http_path(field: str, value: Any) -> None:
+    """A request path, as a probe and an uptime check send it: no whitespace, which an HTTP request line cannot hold
+    (https://www.rfc-editor.org/rfc/rfc9112#name-request-line)."""
+    if not isinstance(value, str) or not value.startswith("/") or any(c.isspace() for c in value):
+        raise InvalidConfig(field, value, "expected a path starting with '/', without spaces, such as '/health'")
+
+
+# Cloud Run puts a tag and its service's name in one DNS label of the tag's URL,
+# ``<tag>---<service>-<hash>-<region>.a.run.app``; the API refuses the two together
+# above this length ("Combined traffic tag and service name cannot exceed 46
+# characters", https://cloud.google.com/run/docs/rollouts-rollbacks-traffic-migration#tags).
+MAX_TAG_AND_SERVICE = 46
+
+
+def check_traffic_target(where: str, service: str, revision: str, tag: str) -> None:
+    """A revision of ``service`` (``<service>-...``, a legal revision name) and an optional tag."""
+    if revision:
+        if not revision.startswith(f"{service}-"):
+            raise InvalidConfig(f"{where}.revision", revision, f"expected a revision of {service}, '{service}-...'")
+        check_name(f"{where}.revision", revision, REVISION_NAME)
+    if tag:
+        check_name(f"{where}.tag", tag, REVISION_TAG)
+        if len(tag) + len(service) > MAX_TAG_AND_SERVICE:
+            raise InvalidConfig(
+                f"{where}.tag",
+                tag,
+                f"Cloud Run allows at most {MAX_TAG_AND_SERVICE} characters for tag and service name together; "
+                f"{service} leaves {MAX_TAG_AND_SERVICE - len(service)}",
+            )
+
+
+def check_derived_name(field: str, value: str, derived: str, rule: Rule, what: str) -> None:
+    """A name the stacks build from ``value`` (``derived``) within its resource's rule; the message names both."""
+    pattern, allowed = rule
+    if not pattern.fullmatch(derived):
+        raise InvalidConfig(field, value, f"it names the {what} {derived!r}, which allows {allowed}")
+
+
+# An OpenTofu name starts with a letter or underscore
+# (https://opentofu.org/docs/language/syntax/configuration/#identifiers).
+OPENTOFU_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class NamedAddress(NamedTuple):
+    """An OpenTofu address the stacks derive from a catalog name.
+
+    Attributes:
+        field: the catalog field that holds the name.
+        name: the name.
+        address: ``<type>.<name>``.
+        of: what else the address is built from, when the name alone does not
+            tell (the account of a grant). Default none.
+    """
+
+    field: str
+    name: str
+    address: str
+    of: str = ""
+
+
+def check_distinct_addresses(addresses: Iterable[NamedAddress]) -> None:
+    """Each name a legal OpenTofu address of its own.
+
+    Two names whose addresses are equal, or equal but for case, are refused,
+    naming both: ``jwt-secret`` and ``jwt_secret`` would be one resource. Case
+    counts as no difference because the bootstrap reads a secret's value from
+    an upper-case variable built the same way, and a reader of a plan would not
+    tell the two apart (docs/decisions/0013-gcp-rules-in-catalog.md).
+    """
+    seen: dict[str, NamedAddress] = {}
+    for named in addresses:
+        if not OPENTOFU_NAME.fullmatch(named.address.partition(".")[2]):
+            raise InvalidConfig(
+                named.field, named.name, f"its OpenTofu address {named.address} must start with a letter or underscore"
+            )
+        first = seen.setdefault(named.address.lower(), named)
+        if (first.name, first.of) != (named.name, named.of):
+            raise InvalidConfig(
+                named.field,
+                named.name,
+                f"its OpenTofu address {named.address} is also that of {first.field} {first.name!r}; "
+                "expected names that differ by more than '-', '_', '.' or case",
+            )
 
 
 # Cloud SQL's documented maximum concurrent connections of a PostgreSQL instance

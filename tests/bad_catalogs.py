@@ -7,6 +7,7 @@ CLI loads it) or returns a catalog the synthesis refuses.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -61,6 +62,31 @@ def database(**changes: Any) -> Catalog:
     return variants.with_production_part("database", **changes)
 
 
+def secrets_added(*ids: str) -> Catalog:
+    return variants.catalog(secrets=(*embedded.SECRETS, *(Secret(i, "x") for i in ids)))
+
+
+def databases_added(*databases: Database) -> Catalog:
+    url_secrets = tuple(Secret(d.url_secret, "x") for d in databases)
+    return variants.catalog(secrets=(*embedded.SECRETS, *url_secrets), databases=(*embedded.DATABASES, *databases))
+
+
+def emails(*addresses: str) -> Catalog:
+    return operations(notification_emails=addresses)
+
+
+def setting(key: str, value: str) -> Catalog:
+    return variants.with_production(settings={**embedded.SETTINGS, key: value})
+
+
+def staging(**changes: Any) -> Catalog:
+    return variants.catalog(environments=(embedded.PRODUCTION, replace(embedded.STAGING, **changes)))
+
+
+def split(revision: str, tag: str = "") -> Catalog:
+    return traffic(TrafficSplit("agent-service", 10, revision, tag=tag))
+
+
 def override(instance: str, **changes: Any) -> Catalog:
     return variants.with_production(database_overrides={instance: DatabaseOverride(**changes)})
 
@@ -78,6 +104,10 @@ def deployable_production(**changes: Any) -> Catalog:
 
 HTTP: dict[str, Any] = {"kind": "http", "port": 8000}
 A50 = "a" * 50
+DOCS = f"{P}.documents_bucket"
+NET = f"{P}.network"
+OPS = f"{P}.operations"
+TRAFFIC = f"{P}.traffic[agent-service]"
 
 # name: (field named by the error, builder)
 BAD: dict[str, tuple[str, Callable[[], object]]] = {
@@ -101,11 +131,11 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
         lambda: variants.catalog(services=(*embedded.SERVICES, embedded.SERVICES[0])),
     ),
     "service_named_like_a_job": (
-        "service account ids (services, migration jobs, deployer)",
+        "services[migrate-main].name",
         lambda: added(Service("migrate-main", **HTTP)),
     ),
     "service_named_like_the_deployer": (
-        "service account ids (services, migration jobs, deployer)",
+        "services[github-deployer].name",
         lambda: added(Service("github-deployer", **HTTP)),
     ),
     # sizes
@@ -274,6 +304,131 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "bad_notification_email": (f"{P}.operations.notification_emails", lambda: operations(notification_emails=("ops",))),
     "budget_zero": (f"{P}.operations.budget_usd", lambda: operations(budget_usd=0)),
     "too_few_uptime_regions": (f"{P}.operations.uptime_regions", lambda: operations(uptime_regions=("EUROPE",))),
+    # one catalog name, one OpenTofu address
+    "secret_ids_share_an_address": ("secrets[jwt_secret].id", lambda: secrets_added("jwt_secret")),
+    "secret_ids_differ_by_case": ("secrets[JWT-SECRET].id", lambda: secrets_added("JWT-SECRET")),
+    "secret_address_starts_with_digit": ("secrets[1password].id", lambda: secrets_added("1password")),
+    "emails_share_an_address": (
+        f"{OPS}.notification_emails",
+        lambda: emails("ops.team@mindmirror.example", "ops_team@mindmirror.example"),
+    ),
+    "emails_differ_by_case": (
+        f"{OPS}.notification_emails",
+        lambda: emails("ops@mindmirror.example", "Ops@mindmirror.example"),
+    ),
+    "sql_databases_share_an_address": (
+        "databases[jobs-db-a].databases",
+        lambda: databases_added(Database("jobs-db", ("a_b",), "jobs-url"), Database("jobs-db-a", ("b",), "jobs-a-url")),
+    ),
+    # a string where a tuple of names is expected
+    "databases_as_a_string": (
+        "databases[jobs-db].databases",
+        lambda: Database("jobs-db", ("jobs"), "jobs-url"),  # type: ignore[arg-type]  # the missing comma
+    ),
+    "invokers_as_a_string": (
+        "services[habits-service].invokers",
+        lambda: variants.with_service("habits-service", invokers="mesh-gateway"),
+    ),
+    "env_as_a_string": ("services[agent-service].env", lambda: variants.with_service("agent-service", env="REDIS_URL")),
+    "secrets_as_a_string": (
+        "services[web-app].secrets",
+        lambda: variants.with_service("web-app", secrets="environment"),
+    ),
+    "emails_as_a_string": (f"{OPS}.notification_emails", lambda: operations(notification_emails="ops@mm.example")),
+    "uptime_regions_as_a_string": (f"{OPS}.uptime_regions", lambda: operations(uptime_regions="EUROPE")),
+    "catalog_secrets_not_a_tuple": ("secrets", lambda: variants.catalog(secrets=embedded.SECRETS[0])),
+    # Cloud Run's own environment variables
+    "setting_named_port": (f"{P}.settings", lambda: setting("PORT", "8080")),
+    "setting_named_k_service": (f"{P}.settings", lambda: setting("K_SERVICE", "x")),
+    "setting_named_cloud_run_job": (f"{P}.settings", lambda: setting("CLOUD_RUN_JOB", "x")),
+    "service_env_k_revision": (
+        "services[agent-service].env",
+        lambda: variants.with_service("agent-service", env=("K_REVISION",)),
+    ),
+    # regions
+    "region_that_does_not_exist": (f"{P}.region", lambda: variants.with_production(region="us-central9")),
+    "region_is_a_zone": (f"{P}.region", lambda: variants.with_production(region="us-central1-a")),
+    # network ranges: size, private space, overlap
+    "subnet_smaller_than_29": (f"{NET}.subnet_cidr", lambda: network(subnet_cidr="10.0.0.0/30")),
+    "subnet_loopback": (f"{NET}.subnet_cidr", lambda: network(subnet_cidr="127.0.0.0/20")),
+    "subnet_link_local": (f"{NET}.subnet_cidr", lambda: network(subnet_cidr="169.254.0.0/20")),
+    "subnet_multicast": (f"{NET}.subnet_cidr", lambda: network(subnet_cidr="224.0.0.0/20")),
+    "subnet_documentation_range": (f"{NET}.subnet_cidr", lambda: network(subnet_cidr="192.0.2.0/24")),
+    "subnet_class_e": (f"{NET}.subnet_cidr", lambda: network(subnet_cidr="240.0.0.0/20")),
+    "connector_link_local": (f"{NET}.connector_cidr", lambda: network(connector_cidr="169.254.8.0/28")),
+    "private_services_overlaps_subnet": (
+        f"{NET}.private_services_cidr",
+        lambda: network(private_services_cidr="10.0.0.0/16"),
+    ),
+    "vpc_name_too_long_for_its_firewall_rule": (f"{NET}.vpc_name", lambda: network(vpc_name="v" * 50)),
+    # Cloud SQL
+    "backups_below_log_retention": (f"{P}.database.retained_backups", lambda: database(retained_backups=3)),
+    "database_named_postgres": ("databases[jobs-db].databases", lambda: Database("jobs-db", ("postgres",), "u")),
+    "database_named_cloudsqladmin": (
+        "databases[jobs-db].databases",
+        lambda: Database("jobs-db", ("cloudsqladmin",), "u"),
+    ),
+    "database_named_template1": ("databases[jobs-db].databases", lambda: Database("jobs-db", ("template1",), "u")),
+    "instance_too_long_for_its_job": (f"databases[{A50}].instance", lambda: Database(A50, ("a",), "u")),
+    # buckets
+    "documents_bucket_goog_prefix": (DOCS, lambda: variants.with_production(documents_bucket="goog-docs")),
+    "documents_bucket_with_google": (DOCS, lambda: variants.with_production(documents_bucket="my-google-docs")),
+    "documents_bucket_g00gle": (DOCS, lambda: variants.with_production(documents_bucket="my-g00gle-docs")),
+    "documents_bucket_ip_address": (DOCS, lambda: variants.with_production(documents_bucket="192.168.5.4")),
+    "documents_bucket_double_dot": (DOCS, lambda: variants.with_production(documents_bucket="docs..example.com")),
+    "state_bucket_with_google": ("state_bucket", lambda: variants.catalog(state_bucket="google-state")),
+    # environments apart
+    "project_shared_by_environments": (
+        "environments[staging].project_id",
+        lambda: staging(project_id="mindmirror-prod", documents_bucket="mindmirror-staging-docs"),
+    ),
+    "documents_bucket_shared": (
+        "environments[staging].documents_bucket",
+        lambda: staging(documents_bucket="mindmirror-prod-documents"),
+    ),
+    "documents_bucket_is_the_state_bucket": (
+        DOCS,
+        lambda: variants.with_production(documents_bucket="mindmirror-terraform-state"),
+    ),
+    # revisions and tags
+    "revision_with_underscore": (f"{TRAFFIC}.revision", lambda: split("agent-service-00001_abc")),
+    "revision_upper_case": (f"{TRAFFIC}.revision", lambda: split("agent-service-00001-ABC")),
+    "revision_too_long": (f"{TRAFFIC}.revision", lambda: split("agent-service-" + "0" * 50)),
+    "tag_and_service_too_long": (f"{TRAFFIC}.tag", lambda: split("agent-service-00001-abc", tag="t" * 34)),
+    # NaN and infinity
+    "error_ratio_nan": (f"{OPS}.error_ratio", lambda: operations(error_ratio=math.nan)),
+    "cpu_utilization_nan": (f"{OPS}.cpu_utilization", lambda: operations(cpu_utilization=math.nan)),
+    "budget_threshold_infinite": (f"{OPS}.budget_thresholds", lambda: operations(budget_thresholds=(math.inf,))),
+    "budget_margin_nan": (f"{OPS}.budget_margin", lambda: operations(budget_margin=math.nan)),
+    "usage_logs_infinite": (f"{P}.usage.log_gib_per_month", lambda: usage(log_gib_per_month=math.inf)),
+    "cpu_nan_as_text": (f"{P}.services.default_size.cpu", lambda: sizes(default_size=ServiceSize("nan"))),
+    # credentials in URLs
+    "password_in_a_url_query": (
+        f"{P}.settings[QDRANT_URL]",
+        lambda: setting("QDRANT_URL", "https://q.example?password=x"),
+    ),
+    "api_key_in_a_url_query": (
+        f"{P}.settings[QDRANT_URL]",
+        lambda: setting("QDRANT_URL", "https://q.example/?apiKey=x"),
+    ),
+    "token_in_a_url_query": (
+        f"{P}.settings[QDRANT_URL]",
+        lambda: setting("QDRANT_URL", "https://q.example/?a=1&TOKEN=x"),
+    ),
+    # registry
+    "tag_prefix_with_a_space": (
+        f"{P}.registry.protected_tag_prefixes",
+        lambda: variants.with_production_part("registry", protected_tag_prefixes=("v 1",)),
+    ),
+    "tag_prefixes_as_a_string": (
+        f"{P}.registry.protected_tag_prefixes",
+        lambda: variants.with_production_part("registry", protected_tag_prefixes="release"),
+    ),
+    # paths
+    "health_path_with_a_space": (
+        "services[web-app].health_path",
+        lambda: variants.with_service("web-app", health_path="/he alth"),
+    ),
     # who may deploy
     "repository_without_ids": (f"{P}.github_repository", lambda: variants.with_production(github_repository="a/b")),
     "repository_name_bad": (f"{P}.github_repository.name", lambda: repository(name="mindmirror")),

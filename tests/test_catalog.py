@@ -302,9 +302,9 @@ CASES: list[tuple[str, Callable[[], Any], str, str, str]] = [
     (
         "service named like a migration job",
         lambda: variants.catalog(services=(*embedded.SERVICES, Service("migrate-main", **HTTP))),
-        "service account ids (services, migration jobs, deployer)",
+        "services[migrate-main].name",
         "migrate-main",
-        "unique",
+        "also that of databases[main-db].instance",
     ),
     (
         "missing environment secret",

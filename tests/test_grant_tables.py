@@ -48,3 +48,16 @@ def test_a_different_grant_under_a_key_already_granted_is_refused() -> None:
 
     grants = synth_in_stack(build)["resource"]["google_project_iam_member"]["grants"]
     assert list(grants["for_each"]) == ["a/roles/logging.logWriter"]
+
+
+def test_an_old_name_another_grant_had_is_refused() -> None:
+    # a_logging + logWriter and a + logging_logWriter read alike once joined.
+    def build(stack: TerraformStack) -> None:
+        tables = GrantTables.of(stack)
+        row = {"project": "acme-prod", "role": "roles/logging.logWriter", "member": "serviceAccount:a@acme"}
+        tables.grant(PROJECT_ROLES, "a/roles/logging.logWriter", row, was="a_logging_logWriter")
+        with pytest.raises(ValueError, match="a_logging_logWriter was another grant, moved to"):
+            tables.grant(PROJECT_ROLES, "a-logging/roles/logWriter", row, was="a_logging_logWriter")
+
+    grants = synth_in_stack(build)["resource"]["google_project_iam_member"]["grants"]
+    assert list(grants["for_each"]) == ["a/roles/logging.logWriter"]

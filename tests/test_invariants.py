@@ -310,6 +310,24 @@ BROKEN: list[tuple[str, Config, str, str]] = [
         "shares google_service_account.agent with google_cloud_run_v2_service.api",
     ),
     (
+        "one-address-each",
+        {
+            **stack(google_secret_manager_secret={"jwt_secret": {}}),
+            "import": [
+                {"to": "google_secret_manager_secret.jwt_secret", "id": "projects/p/secrets/jwt-secret"},
+                {"to": "google_secret_manager_secret.jwt_secret", "id": "projects/p/secrets/jwt_secret"},
+            ],
+        },
+        "google_secret_manager_secret.jwt_secret",
+        "2 import blocks name it",
+    ),
+    (
+        "one-address-each",
+        stack(google_secret_manager_secret={"jwt_secret": {}, "JWT_secret": {}}),
+        "google_secret_manager_secret.jwt_secret",
+        "differs from google_secret_manager_secret.JWT_secret only by case",
+    ),
+    (
         "stateful-protected",
         stack(google_memorystore_instance={"cache": {**REDIS_OK, "deletion_policy": "DELETE"}}),
         "google_memorystore_instance.cache",
@@ -404,6 +422,16 @@ SOUND: list[tuple[str, Config]] = [
     (
         "readable-for-each",
         stack(google_project_iam_member={"grants": {"for_each": {"ci/roles/logging.logWriter": {}}}}),
+    ),
+    (
+        "one-address-each",
+        {
+            **stack(google_secret_manager_secret={"jwt_secret": {}, "jwt": {}}),
+            "import": [
+                {"to": "google_secret_manager_secret.jwt_secret", "id": "projects/p/secrets/jwt-secret"},
+                {"to": "google_secret_manager_secret.jwt", "id": "projects/p/secrets/jwt"},
+            ],
+        },
     ),
 ]
 

@@ -24,6 +24,7 @@ from mindmirror_infra.catalog import mindmirror as embedded
 from mindmirror_infra.invariants import violations
 from mindmirror_infra.layout import stack_file
 from mindmirror_infra.synthesis import synthesize
+from mindmirror_infra.validation import RESERVED_DATABASE_NAMES
 
 WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)
 
@@ -38,7 +39,12 @@ def catalogs(draw: st.DrawFn) -> Catalog:
             tuple(
                 draw(
                     st.lists(
-                        st.from_regex(r"[a-z_][a-z0-9_]{0,15}", fullmatch=True), min_size=1, max_size=3, unique=True
+                        st.from_regex(r"[a-z_][a-z0-9_]{0,15}", fullmatch=True).filter(
+                            lambda name: name not in RESERVED_DATABASE_NAMES
+                        ),
+                        min_size=1,
+                        max_size=3,
+                        unique=True,
                     )
                 )
             ),

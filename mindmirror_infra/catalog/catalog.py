@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mindmirror_infra import validation as rules
+from mindmirror_infra.catalog.addresses import environment_addresses, system_addresses
 from mindmirror_infra.catalog.environment import Environment
 from mindmirror_infra.catalog.sizing import check_connection_budgets, check_direct_vpc_subnet
 from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, SecretMount, Service
@@ -39,7 +40,9 @@ class Catalog:
     state_bucket: str
 
     def __post_init__(self) -> None:
-        rules.check_name("state_bucket", self.state_bucket, rules.BUCKET_NAME)
+        for part in ("secrets", "databases", "services", "environments"):
+            rules.check_names(part, getattr(self, part), part)
+        rules.check_bucket_name("state_bucket", self.state_bucket)
         rules.check_unique("secrets.id", (s.id for s in self.secrets))
         rules.check_unique("databases.instance", (d.instance for d in self.databases))
         rules.check_unique("services.name", (s.name for s in self.services))
@@ -53,6 +56,10 @@ class Catalog:
         self._check_services(secret_ids)
         self._check_accounts()
         self._check_environments()
+        self._check_apart()
+        system = tuple(system_addresses(self))
+        for env in self.environments:
+            rules.check_distinct_addresses((*system, *environment_addresses(env)))
 
     def _check_databases(self, secret_ids: set[str]) -> None:
         rules.check_unique("databases.url_secret", (d.url_secret for d in self.databases))
@@ -91,10 +98,17 @@ class Catalog:
     def _check_accounts(self) -> None:
         # Services, jobs and the deployer each get a service account named after
         # them, so their names share one namespace.
-        account_ids = [s.name for s in self.services] + [j.name for j in self.migration_jobs] + [DEPLOYER_ACCOUNT_ID]
-        for job in self.migration_jobs:
-            rules.check_name(f"databases[{job.database.instance}].migration_job", job.name, rules.SERVICE_ACCOUNT_ID)
-        rules.check_unique("service account ids (services, migration jobs, deployer)", account_ids)
+        owners = {DEPLOYER_ACCOUNT_ID: "the deployer"}
+        named = [
+            (f"databases[{j.database.instance}].instance", j.database.instance, j.name) for j in self.migration_jobs
+        ]
+        named += [(f"services[{s.name}].name", s.name, s.name) for s in self.services]
+        for field, name, account_id in named:
+            owner = owners.setdefault(account_id, field)
+            if owner != field:
+                raise InvalidConfig(
+                    field, name, f"its service account {account_id!r} is also that of {owner}; expected another name"
+                )
 
     def _check_environments(self) -> None:
         service_names = {s.name for s in self.services}
@@ -127,6 +141,28 @@ class Catalog:
                         database.instance,
                         f"expected '{env.project_id}:<instance>' to be at most {MAX_SQL_CONNECTION_NAME} characters",
                     )
+
+    def _check_apart(self) -> None:
+        """Environments share nothing that holds state: a project and a documents bucket each of their own.
+
+        State prefixes are ``<name>/state`` of names already unique.
+        """
+        for part in ("project_id", "documents_bucket"):
+            owners: dict[str, str] = {}
+            for env in self.environments:
+                value = getattr(env, part)
+                owner = owners.setdefault(value, env.name)
+                if owner != env.name:
+                    raise InvalidConfig(
+                        f"environments[{env.name}].{part}", value, f"{owner} has it already; expected one of its own"
+                    )
+        for env in self.environments:
+            if env.documents_bucket == self.state_bucket:
+                raise InvalidConfig(
+                    f"environments[{env.name}].documents_bucket",
+                    env.documents_bucket,
+                    "expected a bucket other than state_bucket, which holds every environment's OpenTofu state",
+                )
 
     def _check_sizes(self, env: Environment) -> None:
         # Less than one CPU needs CPU only during requests and one request at a

@@ -67,20 +67,35 @@ class NetworkSettings:
     def uses_connector(self) -> bool:
         return self.service_egress == CONNECTOR
 
+    @property
+    def derived_names(self) -> dict[str, str]:
+        """What the network construct names after the VPC: its reserved range and its firewall rule."""
+        return {
+            "private services range": f"{self.vpc_name}-private-services",
+            "firewall rule": f"{self.vpc_name}-deny-all-ingress",
+        }
+
     def validate(self, where: str) -> None:
         rules.check_one_of(f"{where}.service_egress", self.service_egress, EGRESS_CHOICES)
         for name in ("vpc_name", "subnet_name"):
             rules.check_name(f"{where}.{name}", getattr(self, name), rules.RESOURCE_NAME)
+        for what, derived in self.derived_names.items():
+            # Compute Engine names: https://cloud.google.com/compute/docs/naming-resources#resource-name-format
+            rules.check_derived_name(f"{where}.vpc_name", self.vpc_name, derived, rules.RESOURCE_NAME, what)
         rules.check_name(f"{where}.connector_name", self.connector_name, rules.CONNECTOR_NAME)
         ranges = {
-            "subnet_cidr": rules.check_cidr(f"{where}.subnet_cidr", self.subnet_cidr),
-            "private_services_cidr": rules.check_cidr(f"{where}.private_services_cidr", self.private_services_cidr),
+            "subnet_cidr": rules.check_cidr(
+                f"{where}.subnet_cidr", self.subnet_cidr, max_prefix=rules.MAX_SUBNET_PREFIX
+            ),
+            # Private services access wants a /24 or larger
+            # (https://cloud.google.com/vpc/docs/configure-private-services-access#allocating-range).
+            "private_services_cidr": rules.check_cidr(
+                f"{where}.private_services_cidr", self.private_services_cidr, max_prefix=24
+            ),
+            # A connector takes a dedicated /28
+            # (https://cloud.google.com/vpc/docs/serverless-vpc-access#ip_address_ranges).
             "connector_cidr": rules.check_cidr(f"{where}.connector_cidr", self.connector_cidr, 28),
         }
-        if ranges["private_services_cidr"].prefixlen > 24:
-            raise InvalidConfig(
-                f"{where}.private_services_cidr", self.private_services_cidr, "expected a block of /24 or larger"
-            )
         names = list(ranges)
         for i, first in enumerate(names):
             for second in names[i + 1 :]:
@@ -286,8 +301,7 @@ class RegistrySettings:
         rules.check_name(f"{where}.repository", self.repository, rules.RESOURCE_NAME)
         rules.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
         rules.check_int(f"{where}.untagged_max_age_days", self.untagged_max_age_days, 1, 3650)
-        if not self.protected_tag_prefixes:
-            raise InvalidConfig(f"{where}.protected_tag_prefixes", (), "expected at least one tag prefix, such as 'v'")
+        rules.check_tag_prefixes(f"{where}.protected_tag_prefixes", self.protected_tag_prefixes)
 
 
 @dataclass(frozen=True)
@@ -315,12 +329,9 @@ class TrafficSplit:
 
     def validate(self, where: str) -> None:
         rules.check_int(f"{where}.latest_percent", self.latest_percent, 0, 99)
-        if not self.revision.startswith(f"{self.service}-"):
-            raise InvalidConfig(
-                f"{where}.revision", self.revision, f"expected a revision of {self.service}, '{self.service}-...'"
-            )
-        if self.tag:
-            rules.check_name(f"{where}.tag", self.tag, rules.REVISION_TAG)
+        if not self.revision:
+            raise InvalidConfig(f"{where}.revision", self.revision, f"expected a revision, '{self.service}-...'")
+        rules.check_traffic_target(where, self.service, self.revision, self.tag)
 
 
 @dataclass(frozen=True)
@@ -365,16 +376,11 @@ class OperationsSettings:
     redis_memory_utilization: float = 0.8
 
     def validate(self, where: str) -> None:
-        emails, limit = self.notification_emails, rules.MAX_BUDGET_CHANNELS
-        if not emails or len(emails) > limit:
-            raise InvalidConfig(
-                f"{where}.notification_emails",
-                emails,
-                f"expected 1 to {limit} addresses (a budget notifies at most {limit} channels)",
-            )
-        for email in emails:
-            rules.check_name(f"{where}.notification_emails", email, rules.EMAIL)
-        rules.check_unique(f"{where}.notification_emails", emails)
+        limit = rules.MAX_BUDGET_CHANNELS
+        why = f" (a budget notifies at most {limit} channels)"
+        rules.check_emails(f"{where}.notification_emails", self.notification_emails, limit, why)
+        rules.check_names(f"{where}.budget_thresholds", self.budget_thresholds, "shares")
+        rules.check_names(f"{where}.uptime_regions", self.uptime_regions, "regions")
         rules.check_number(f"{where}.error_ratio", self.error_ratio, 0, 1, low_open=True)
         rules.check_int(f"{where}.latency_p95_ms", self.latency_p95_ms, 1, 3_600_000)
         rules.check_number(f"{where}.cpu_utilization", self.cpu_utilization, 0, 1, low_open=True)
@@ -442,7 +448,7 @@ class Environment:
         where = f"environments[{self.name}]"
         rules.check_name(f"{where}.name", self.name, rules.RESOURCE_NAME)
         rules.check_name(f"{where}.project_id", self.project_id, rules.PROJECT_ID)
-        rules.check_name(f"{where}.region", self.region, rules.REGION)
+        rules.check_region(f"{where}.region", self.region)
         if not isinstance(self.github_repository, GitHubRepository):
             expected = "expected GitHubRepository('owner/name', id, owner_id)"
             raise InvalidConfig(f"{where}.github_repository", self.github_repository, expected)
@@ -451,7 +457,7 @@ class Environment:
             raise InvalidConfig(f"{where}.deploy_refs", self.deploy_refs, "expected a tuple of one or more refs")
         for ref in self.deploy_refs:
             rules.check_name(f"{where}.deploy_refs", ref, rules.GIT_REF)
-        rules.check_name(f"{where}.documents_bucket", self.documents_bucket, rules.BUCKET_NAME)
+        rules.check_bucket_name(f"{where}.documents_bucket", self.documents_bucket)
         self.network.validate(f"{where}.network")
         self.database.validate(f"{where}.database")
         for instance in self.database_overrides:
@@ -473,17 +479,12 @@ class Environment:
         self.registry.validate(f"{where}.registry")
         self.operations.validate(f"{where}.operations")
         self.usage.validate(f"{where}.usage")
-        for split in self.traffic:
+        for split in rules.check_names(f"{where}.traffic", self.traffic, "TrafficSplit"):
             split.validate(f"{where}.traffic[{split.service}]")
         rules.check_unique(f"{where}.traffic.service", (t.service for t in self.traffic))
         for key, value in self.settings.items():
-            rules.check_name(f"{where}.settings", key, rules.ENV_VAR_NAME)
-            if "@" in value.partition("://")[2].split("/")[0]:
-                raise InvalidConfig(
-                    f"{where}.settings[{key}]",
-                    "<redacted>",
-                    "a URL with credentials belongs in a secret; expected a URL without 'user:password@'",
-                )
+            rules.check_env_var_name(f"{where}.settings", key)
+            rules.check_url_without_credentials(f"{where}.settings[{key}]", value)
 
     def database_settings(self, instance: str) -> DatabaseSettings:
         """The settings of one Cloud SQL instance: the environment's, with its override applied."""

@@ -78,10 +78,7 @@ class SecretMount:
             object.__setattr__(self, "mount_path", rules.SECRET_MOUNT_ROOT + self.volume)
 
     def validate(self, owner: str) -> None:
-        where = f"{owner}.secrets[{self.volume}]"
-        rules.check_name(f"{where}.volume", self.volume, rules.RESOURCE_NAME)
-        rules.check_name(f"{where}.file", self.file, rules.SECRET_ID)
-        rules.check_secret_mount_path(f"{where}.mount_path", self.mount_path)
+        rules.check_secret_mount(f"{owner}.secrets[{self.volume}]", self.volume, self.file, self.mount_path)
 
 
 @dataclass(frozen=True)
@@ -104,11 +101,14 @@ class Database:
     def __post_init__(self) -> None:
         where = f"databases[{self.instance}]"
         rules.check_name(f"{where}.instance", self.instance, rules.SQL_INSTANCE_NAME)
-        if not self.databases:
-            raise InvalidConfig(f"{where}.databases", self.databases, "expected at least one database")
-        for name in self.databases:
-            rules.check_name(f"{where}.databases", name, rules.POSTGRES_DATABASE_NAME)
-        rules.check_unique(f"{where}.databases", self.databases)
+        rules.check_derived_name(
+            f"{where}.instance",
+            self.instance,
+            self.migration_job,
+            rules.SERVICE_ACCOUNT_ID,
+            "migration job and its service account",
+        )
+        rules.check_database_names(f"{where}.databases", self.databases)
 
     @property
     def short_name(self) -> str:
@@ -167,6 +167,9 @@ class Service:
         rules.check_name(f"{where}.name", self.name, rules.CLOUD_RUN_NAME)
         rules.check_name(f"{where}.name", self.name, rules.SERVICE_ACCOUNT_ID)
         rules.check_one_of(f"{where}.kind", self.kind, ("http", "worker"))
+        rules.check_names(f"{where}.secrets", self.secrets, "SecretMount")
+        rules.check_names(f"{where}.env", self.env, "setting names")
+        rules.check_names(f"{where}.invokers", self.invokers, "service names")
         if self.kind == "http":
             rules.check_int(f"{where}.port", self.port, 1, 65535)
         elif self.port is not None:
@@ -185,14 +188,15 @@ class Service:
                     "a service without a database names none; expected None",
                 )
             rules.check_name(f"{where}.database_name", self.database_name, rules.POSTGRES_DATABASE_NAME)
-        if not self.health_path.startswith("/"):
-            raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
+        rules.check_http_path(f"{where}.health_path", self.health_path)
         for mount in self.secrets:
+            if not isinstance(mount, SecretMount):
+                raise InvalidConfig(f"{where}.secrets", mount, "expected a SecretMount(volume, secret)")
             mount.validate(where)
         rules.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
         rules.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name in self.env:
-            rules.check_name(f"{where}.env", name, rules.ENV_VAR_NAME)
+            rules.check_env_var_name(f"{where}.env", name)
             rules.check_not_credential(f"{where}.env", name)
             if name in SET_BY_THE_STACK:
                 raise InvalidConfig(

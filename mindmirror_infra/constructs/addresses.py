@@ -18,7 +18,12 @@ R = TypeVar("R", bound="TerraformResource")
 
 
 def address_name(*parts: str) -> str:
-    """``("main-db", "agent")`` -> ``main_db_agent``: a legal, readable OpenTofu name."""
+    """``("main-db", "agent")`` -> ``main_db_agent``: a readable OpenTofu name.
+
+    It folds ``-`` and ``.`` into ``_``, so names that differ only there give one
+    address: the catalog refuses them, and names whose address would start with
+    a digit (``mindmirror_infra/catalog/addresses.py``).
+    """
     joined = "_".join(parts)
     return re.sub(r"[^a-zA-Z0-9_]", "_", joined)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from cdktn import TerraformResourceLifecycle
@@ -19,18 +18,12 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import ServiceAccount
-from mindmirror_infra.errors import InvalidConfig
 
 # Push and tag images in this repository only; no delete, no IAM changes.
 WRITER_ROLE = "roles/artifactregistry.writer"
 # Scanning follows the project's Container Scanning API, which the stack
 # enables: every pushed image is scanned.
 SCANNING_ON = "INHERITED"
-TAG_PREFIX = (
-    re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
-    "the start of a Docker tag: letters, digits, '_', '.' or '-', not starting with '.' or '-'",
-)
-
 SECONDS_PER_DAY = 86_400
 
 
@@ -62,10 +55,7 @@ class DockerRepositoryProps:
         validation.check_name(f"{where}.repository_id", self.repository_id, validation.RESOURCE_NAME)
         validation.check_int(f"{where}.keep_recent_versions", self.keep_recent_versions, 1, 1000)
         validation.check_int(f"{where}.untagged_max_age_days", self.untagged_max_age_days, 1, 3650)
-        if not self.protected_tag_prefixes:
-            raise InvalidConfig(f"{where}.protected_tag_prefixes", (), "expected at least one tag prefix")
-        for prefix in self.protected_tag_prefixes:
-            validation.check_name(f"{where}.protected_tag_prefixes", prefix, TAG_PREFIX)
+        validation.check_tag_prefixes(f"{where}.protected_tag_prefixes", self.protected_tag_prefixes)
 
     @property
     def import_id(self) -> str:

@@ -38,7 +38,7 @@ class BucketProps:
     noncurrent_version_days: int = 30
 
     def __post_init__(self) -> None:
-        validation.check_name("BucketProps.name", self.name, validation.BUCKET_NAME)
+        validation.check_bucket_name("BucketProps.name", self.name)
         validation.check_int("BucketProps.noncurrent_version_days", self.noncurrent_version_days, 1, 3650)
 
 

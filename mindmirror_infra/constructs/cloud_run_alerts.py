@@ -33,7 +33,6 @@ from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.alert_props import check_channels, seconds
 from mindmirror_infra.constructs.cloud_run_monitored import SERVICES, WORKER_POOLS, WorkloadKind
 from mindmirror_infra.constructs.cloud_run_runbook import runbook
-from mindmirror_infra.errors import InvalidConfig
 
 REQUEST_COUNT = 'metric.type="run.googleapis.com/request_count"'
 REQUEST_LATENCIES = 'metric.type="run.googleapis.com/request_latencies"'
@@ -54,7 +53,8 @@ class CloudRunAlertsProps:
     """Attributes:
     project_id: the project of the services.
     region: their region, for the commands in each alert's documentation.
-    serving_services: services that answer requests: covered by all three alerts.
+    serving_services: services that answer requests: covered by three alerts, created
+        only when there is one (a system of workers alone has none).
     notification_channels: channel names every alert notifies; 1 to 16.
     worker_pools: worker pools (they answer no requests): covered by a CPU alert of
         their own, created only when there is one. Default none.
@@ -76,8 +76,6 @@ class CloudRunAlertsProps:
 
     def __post_init__(self) -> None:
         where = "CloudRunAlertsProps"
-        if not self.serving_services:
-            raise InvalidConfig(f"{where}.serving_services", (), "expected at least one service")
         for name in self.serving_services + self.worker_pools:
             validation.check_name(f"{where}.services", name, validation.CLOUD_RUN_NAME)
         validation.check_unique(f"{where}.services", self.serving_services + self.worker_pools)
@@ -94,7 +92,7 @@ def resource_filter(kind: WorkloadKind, names: tuple[str, ...]) -> str:
 
 
 class CloudRunAlerts(Construct):
-    """Three policies, and a fourth with worker pools, addressed ``google_monitoring_alert_policy.cloud_run_<kind>``:
+    """Three policies with services, one with worker pools, each ``google_monitoring_alert_policy.cloud_run_<kind>``:
 
     - ``cloud_run_error_ratio``: 5xx responses over all responses (a ratio of two
       filters, ``denominator_filter``; MQL conditions are deprecated);
@@ -111,6 +109,19 @@ class CloudRunAlerts(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: CloudRunAlertsProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
+        self.error_ratio: MonitoringAlertPolicy | None = None
+        self.latency_p95: MonitoringAlertPolicy | None = None
+        self.cpu_utilization: MonitoringAlertPolicy | None = None
+        if props.serving_services:
+            self._serving_policies()
+        self.worker_pool_cpu_utilization = (
+            self._cpu_policy(WORKER_POOLS, "worker_pool_cpu_utilization", props.worker_pools)
+            if props.worker_pools
+            else None
+        )
+
+    def _serving_policies(self) -> None:
+        props = self.props
         serving = resource_filter(SERVICES, props.serving_services)
         requests = f"{REQUEST_COUNT} AND {serving}"
         ratio_window = _grouped(SERVICES, RATIO_WINDOW_SECONDS, "REDUCE_SUM")
@@ -149,11 +160,6 @@ class CloudRunAlerts(Construct):
             "Slow database queries, a cold start after scaling to zero or a slow dependency are the usual causes.",
         )
         self.cpu_utilization = self._cpu_policy(SERVICES, "cpu_utilization", props.serving_services)
-        self.worker_pool_cpu_utilization = (
-            self._cpu_policy(WORKER_POOLS, "worker_pool_cpu_utilization", props.worker_pools)
-            if props.worker_pools
-            else None
-        )
 
     @property
     def policies(self) -> tuple[MonitoringAlertPolicy, ...]:

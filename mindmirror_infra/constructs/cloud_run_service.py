@@ -138,8 +138,7 @@ class CloudRunServiceProps:
             )
         validation.check_int(f"{where}.concurrency", self.concurrency, 1, 1000)
         validation.check_int(f"{where}.timeout_seconds", self.timeout_seconds, 1, 3600)
-        if not self.health_path.startswith("/"):
-            raise InvalidConfig(f"{where}.health_path", self.health_path, "expected a path starting with '/'")
+        validation.check_http_path(f"{where}.health_path", self.health_path)
         validation.check_one_of(f"{where}.ingress", self.ingress, INGRESS)
         # CPU is allocated only during requests, so a fraction of a CPU is
         # possible when each instance serves one request at a time.
@@ -149,14 +148,7 @@ class CloudRunServiceProps:
     def _check_traffic(self, where: str) -> None:
         for target in self.traffic:
             validation.check_int(f"{where}.percent", target.percent, 0, 100)
-            if target.revision and not target.revision.startswith(f"{self.workload.name}-"):
-                raise InvalidConfig(
-                    f"{where}.revision",
-                    target.revision,
-                    f"expected a revision of this service, '{self.workload.name}-...'",
-                )
-            if target.tag:
-                validation.check_name(f"{where}.tag", target.tag, validation.REVISION_TAG)
+            validation.check_traffic_target(where, self.workload.name, target.revision, target.tag)
         total = sum(t.percent for t in self.traffic)
         if total != 100:
             raise InvalidConfig(

@@ -124,19 +124,15 @@ class WorkloadProps:
             raise InvalidConfig(f"{where}.image", "", "expected an image")
         self.egress.check(where)
         for mount in self.secrets:
-            at = f"{where}.secrets[{mount.volume}]"
-            validation.check_name(f"{at}.volume", mount.volume, validation.RESOURCE_NAME)
-            validation.check_name(f"{at}.file", mount.file, validation.SECRET_ID)
-            validation.check_secret_mount_path(f"{at}.mount_path", mount.mount_path)
+            validation.check_secret_mount(
+                f"{where}.secrets[{mount.volume}]", mount.volume, mount.file, mount.mount_path
+            )
         validation.check_unique(f"{where}.secrets.volume", (m.volume for m in self.secrets))
         validation.check_unique(f"{where}.secrets.mount_path", (m.mount_path for m in self.secrets))
         for name, value in self.env.items():
-            validation.check_name(f"{where}.env", name, validation.ENV_VAR_NAME)
+            validation.check_env_var_name(f"{where}.env", name)
             validation.check_not_credential(f"{where}.env", name)
-            if "@" in value.partition("://")[2].split("/")[0]:
-                raise InvalidConfig(
-                    f"{where}.env[{name}]", "<redacted>", "a URL with credentials belongs in a secret; mount it instead"
-                )
+            validation.check_url_without_credentials(f"{where}.env[{name}]", value)
 
     @property
     def where(self) -> str:

@@ -25,7 +25,6 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import IamCondition, ServiceAccount
-from mindmirror_infra.errors import InvalidConfig
 
 # The newest major version Cloud SQL offers (POSTGRES_18 in the Admin API's
 # SqlDatabaseVersion, https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1beta4/SqlDatabaseVersion;
@@ -101,7 +100,7 @@ class CloudSqlInstanceProps:
     disk_size_gb: int = 20
     backup_start_time: str = "03:00"
     retained_backups: int = 7
-    log_retention_days: int = 7
+    log_retention_days: int = validation.SQL_TRANSACTION_LOG_DAYS
     max_connections: int = 100
     maintenance_day: int = 7
     maintenance_hour: int = 4
@@ -111,13 +110,9 @@ class CloudSqlInstanceProps:
         object.__setattr__(self, "flags", MappingProxyType(dict(sorted(self.flags.items()))))
         where = "CloudSqlInstanceProps"
         validation.check_name(f"{where}.name", self.name, validation.SQL_INSTANCE_NAME)
-        if not self.databases:
-            raise InvalidConfig(f"{where}.databases", self.databases, "expected at least one database")
-        for database in self.databases:
-            validation.check_name(f"{where}.databases", database, validation.POSTGRES_DATABASE_NAME)
-        validation.check_unique(f"{where}.databases", self.databases)
-        validation.check_sql_instance_settings(where, self)
+        validation.check_database_names(f"{where}.databases", self.databases)
         validation.check_int(f"{where}.log_retention_days", self.log_retention_days, 1, 7)
+        validation.check_sql_instance_settings(where, self, self.log_retention_days)
         validation.check_sql_flags(f"{where}.flags", self.flags)
         for name, _ in LOGGING_FLAGS:
             if name in self.flags:

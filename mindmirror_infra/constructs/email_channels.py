@@ -9,25 +9,21 @@ from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.errors import InvalidConfig
+from mindmirror_infra.constructs.alert_props import MAX_POLICY_CHANNELS
 
 
 @dataclass(frozen=True)
 class EmailChannelsProps:
     """Attributes:
     project_id: the project whose alerts and budget notify.
-    emails: the addresses, one channel each; at least one.
+    emails: the addresses, one channel each; 1 to 16, as many as an alert policy notifies.
     """
 
     project_id: str
     emails: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        if not self.emails:
-            raise InvalidConfig("EmailChannelsProps.emails", self.emails, "expected at least one address")
-        for email in self.emails:
-            validation.check_name("EmailChannelsProps.emails", email, validation.EMAIL)
-        validation.check_unique("EmailChannelsProps.emails", self.emails)
+        validation.check_emails("EmailChannelsProps.emails", self.emails, MAX_POLICY_CHANNELS)
 
 
 class EmailChannels(Construct):

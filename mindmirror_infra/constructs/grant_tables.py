@@ -87,13 +87,15 @@ class GrantTable:
 
         ``was`` is the name the grant had as a resource of its own. A different
         row, or a different old name, under a key already granted is refused:
-        one of the two grants would be lost.
+        one of the two grants would be lost; so is an old name another grant had.
         """
         kind = self.kind
         if sorted(row) != sorted(kind.fields):
             raise ValueError(f"a {kind.resource_type} row has {sorted(kind.fields)}, not {sorted(row)}")
         source, target = f"{kind.resource_type}.{was}", instance_address(kind.resource_type, kind.name, key)
         granted = self._rows.get(key)
+        if granted is None and self._moves.get(source, target) != target:
+            raise ValueError(f"{source} was another grant, moved to {self._moves[source]}")
         if granted is None:
             self._rows[key] = dict(row)
             self._moves[source] = target

@@ -74,8 +74,7 @@ class UptimeCheckProps:
             )
         check_channels(f"{where}.notification_channels", self.notification_channels)
         validation.check_uptime_regions(f"{where}.regions", self.regions)
-        if not self.path.startswith("/") or any(c.isspace() for c in self.path):
-            raise InvalidConfig(f"{where}.path", self.path, "expected a path starting with '/', such as '/health'")
+        validation.check_http_path(f"{where}.path", self.path)
         validation.check_one_of(f"{where}.period_seconds", self.period_seconds, validation.UPTIME_PERIODS)
         validation.check_int(f"{where}.timeout_seconds", self.timeout_seconds, 1, 60)
         validation.check_duration(f"{where}.duration_seconds", self.duration_seconds)
