@@ -432,6 +432,11 @@ def check_bucket_name(field: str, value: Any) -> None:
 _CREDENTIAL_PARAMETER = re.compile(r"pass|pwd|key|token|secret|credential|signature|auth", re.IGNORECASE)
 
 
+# An OpenTofu ``${...}`` expression without nested braces, such as the Redis
+# address the stack reads from its instance.
+_EXPRESSION = re.compile(r"\$\{[^{}]*\}")
+
+
 def check_url_without_credentials(field: str, value: Any) -> None:
     """A setting that is a URL carries no user, password, key or token: those belong in a secret
     (docs/decisions/0007-no-secret-values-in-state.md). The value is never repeated in the message."""
@@ -440,7 +445,9 @@ def check_url_without_credentials(field: str, value: Any) -> None:
     if "://" not in value:
         return
     try:
-        parts = urlsplit(value)
+        # An OpenTofu expression (a resource's address) is no credential; its
+        # literal text around it is what could carry one.
+        parts = urlsplit(_EXPRESSION.sub("expression", value))
         userinfo = "@" in parts.netloc
         parameters = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
     except ValueError:

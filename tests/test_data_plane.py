@@ -13,7 +13,7 @@ from mindmirror_infra.catalog import Catalog, DatabaseOverride, Service
 from mindmirror_infra.catalog.sizing import direct_vpc_addresses, direct_vpc_workloads
 from mindmirror_infra.constructs.addresses import address_name
 from mindmirror_infra.errors import InvalidConfig
-from mindmirror_infra.validation import sql_connection_limit
+from mindmirror_infra.validation import check_url_without_credentials, sql_connection_limit
 from tests import variants
 from tests.synth import Config, resources, synth_environment
 
@@ -280,3 +280,11 @@ def test_every_data_alert_notifies_and_carries_a_runbook_without_manual_traffic_
         assert not re.search(r"(?<!\$)\$\{(resource|metric)\.", content)
     for name in ("cloud_sql_cpu", "migration_job_failed", "redis_memory", "error_log_entries"):
         assert ROLLBACK in policies[name]["documentation"]["content"]
+
+
+def test_a_url_built_from_an_expression_is_checked_on_its_literal_text() -> None:
+    built = 'rediss://${[for c in x.endpoints : c if c.type == "PRIMARY"][0].ip}:${x.port}'
+    check_url_without_credentials("env[REDIS_URL]", built)
+    with pytest.raises(InvalidConfig) as caught:
+        check_url_without_credentials("env[REDIS_URL]", "rediss://user:pw@${x.ip}:6379")
+    assert caught.value.field == "env[REDIS_URL]"

@@ -25,6 +25,7 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import IamCondition, ServiceAccount
+from mindmirror_infra.errors import InvalidConfig
 
 # The newest major version Cloud SQL offers (POSTGRES_18 in the Admin API's
 # SqlDatabaseVersion, https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1beta4/SqlDatabaseVersion;
