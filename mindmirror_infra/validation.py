@@ -599,10 +599,11 @@ def check_sql_flags(field: str, flags: Any) -> None:
 
 # Memorystore for Valkey (https://cloud.google.com/memorystore/docs/valkey/instance-node-specification,
 # https://cloud.google.com/memorystore/docs/valkey/supported-versions, and the provider's
-# google_memorystore_instance: instance_id 4-63 characters).
+# google_memorystore_instance: instance_id 4-63 characters). At most 59 here: its
+# service connection policy is named "<instance_id>-psc", a 63-character resource name.
 MEMORYSTORE_INSTANCE_ID = (
-    re.compile(r"^[a-z][-a-z0-9]{2,61}[a-z0-9]$"),
-    "4-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+    re.compile(r"^[a-z][-a-z0-9]{2,57}[a-z0-9]$"),
+    "4-59 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 )
 # Node type -> memory per node in GB.
 MEMORYSTORE_NODE_GB = {"SHARED_CORE_NANO": 1.4, "STANDARD_SMALL": 6.5, "HIGHMEM_MEDIUM": 13, "HIGHMEM_XLARGE": 58}
