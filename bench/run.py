@@ -40,6 +40,9 @@ MAKE_TEST_TARGET_S = 90.0
 # Growth counts as linear when the cost per added service from 50 to 200
 # services is within this factor of the cost per added service from 10 to 50.
 LINEAR_TOLERANCE = 1.25
+# `mminfra diff` of two full stacks (docs/decisions/0017-plan-free-review.md).
+REVIEW_TARGET_S = 1.0
+REVIEW_CATALOG = "bench.catalogs:services_10"
 # How much of a failed command's output the benchmark shows.
 FAILURE_LINES = 40
 
@@ -137,6 +140,23 @@ def synthesis_plan(out: Path, bindings: Sequence[str], node_options: dict[str, s
     ]
 
 
+def review_measurement(scratch: Path) -> Measurement:
+    """`mminfra diff` of the committed stacks against both stacks of another catalog, synthesized once, untimed.
+
+    Every stack changes throughout: the most a review reads for two stacks of this size.
+    """
+    variant = scratch / "review-variant"
+    timed_once(synth_command(variant, REVIEW_CATALOG))
+    command = [PYTHON, "-m", "mindmirror_infra.cli", "diff", str(REPO / "generated"), str(variant)]
+    return Measurement("review", f"mminfra diff, committed vs {REVIEW_CATALOG.split(':')[1]} (2 envs)", command)
+
+
+def review_checks(least: dict[str, float]) -> list[tuple[str, float, float]]:
+    if "review" not in least:
+        return []
+    return [(f"mminfra diff of two stacks <= {REVIEW_TARGET_S:g} s", least["review"], REVIEW_TARGET_S)]
+
+
 def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
     """The synthesis measurements, then the suite's; the suite runs first, so that a failing suite stops it early."""
     suite = measure_suite(runs, make_test) if make_test else None
@@ -147,6 +167,7 @@ def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
     )
     with tempfile.TemporaryDirectory() as scratch:
         plan = synthesis_plan(Path(scratch) / "out", project.pop("bindings"), project)
+        plan.append(review_measurement(Path(scratch)))
         for round_number in range(1, runs + 1):
             for m in plan:
                 m.runs.append(timed_once(m.command, m.node_options))
@@ -194,6 +215,7 @@ def targets(results: list[Measurement]) -> list[dict[str, Any]]:
             LINEAR_TOLERANCE,
         ),
     ]
+    checks += review_checks(least)
     if "make_test" in least:
         checks.append((f"make test <= {MAKE_TEST_TARGET_S:g} s", least["make_test"], MAKE_TEST_TARGET_S))
     return [{"target": name, "value": round(value, 2), "met": value <= limit} for name, value, limit in checks]

@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -210,6 +211,60 @@ def cost(env_names: tuple[str, ...], output_format: str, out_dir: Path) -> None:
         amounts = budget_amounts(json.loads(stack_file(out_dir, name).read_text()))
         environments.append(Priced(estimate, sum(amounts.values()) if amounts else None))
     click.echo(RENDERERS[output_format](environments, load_prices()), nl=False)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, type=click.Path(path_type=Path), metavar="[OLD NEW]")
+@click.option(
+    "--base", "base_ref", default=None, help="Git ref of the old side. Default: the merge base with main, else HEAD."
+)
+@click.option("--dir", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option(
+    "--fail-on",
+    "gates",
+    type=click.Choice(["destroy", "stateful", "replace"]),
+    multiple=True,
+    help="Exit 1 when a change destroys (or replaces) anything, destroys or replaces a stateful resource, "
+    "or replaces anything (repeatable).",
+)
+def diff(
+    folders: tuple[Path, ...], base_ref: str | None, out_dir: Path, output_format: str, gates: tuple[str, ...]
+) -> None:
+    """What a change to DIR creates, changes and destroys, stack by stack, without credentials.
+
+    Compares DIR as committed at --base with DIR in the work tree, or the output folders OLD and NEW.
+    """
+    from mindmirror_infra.review import force_new, render, sources
+    from mindmirror_infra.review.changes import gated, review
+    from mindmirror_infra.review.cost_change import cost_changes
+
+    if len(folders) not in (0, 2):
+        fail(f"folders: {[str(f) for f in folders]} is not allowed; expected none or two output folders (OLD NEW)")
+    if folders and base_ref is not None:
+        fail(f"--base: {base_ref!r} is not allowed with two folders; expected one or the other")
+    with tempfile.TemporaryDirectory() as scratch:
+        if folders:
+            old_dir, new_dir = folders
+            for folder in folders:
+                if not folder.is_dir():
+                    fail(f"folders: {str(folder)!r} is not a folder; expected an output folder such as generated")
+            base, head = str(old_dir), str(new_dir)
+        else:
+            old_dir, new_dir = Path(scratch) / "base", out_dir
+            ref = base_ref or sources.default_base(out_dir if out_dir.is_dir() else Path.cwd())
+            try:
+                base = sources.write_ref(out_dir, ref, old_dir)
+            except InvalidConfig as error:
+                fail(str(error))
+            head = f"{out_dir} (work tree)"
+        result = review(base, sources.stacks_of(old_dir), head, sources.stacks_of(new_dir), force_new.load())
+        result = replace(result, costs=cost_changes(old_dir, new_dir, [stack.stack for stack in result.stacks]))
+    click.echo(render.FORMATS[output_format](result), nl=False)
+    stopped = gated(result, gates)
+    for reason in stopped:
+        click.echo(f"--fail-on {reason}", err=True)
+    sys.exit(1 if stopped else 0)
 
 
 @main.group()

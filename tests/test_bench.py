@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import catalogs, run
 from mindmirror_infra import node_runtime
 
 
@@ -91,3 +91,16 @@ def test_the_report_gives_each_minimum_against_both_floors(tmp_path: Path, capsy
         "runs_s": None,
     }
     assert "embedded synth <= 1.3x floor: 1.3 met" in capsys.readouterr().out
+
+
+def test_the_review_target_is_the_fastest_run_in_seconds() -> None:
+    checked = run.targets([*results(5.2, 6.0, 8.0, 10.0), measurement("review", 1.4, 0.8)])
+    assert checked[-1] == {"target": "mminfra diff of two stacks <= 1 s", "value": 0.8, "met": True}
+    missed = run.targets([*results(5.2, 6.0, 8.0, 10.0), measurement("review", 1.2)])
+    assert missed[-1] == {"target": "mminfra diff of two stacks <= 1 s", "value": 1.2, "met": False}
+
+
+@pytest.mark.parametrize("size", run.SIZES)
+def test_the_sized_catalogs_are_valid_catalogs_of_their_size(size: int) -> None:
+    catalog = getattr(catalogs, f"services_{size}")()
+    assert len(catalog.services) == size
