@@ -39,7 +39,13 @@ def sized(count: int) -> Catalog:
     environments = tuple(
         # The embedded usage names the embedded services: each sized service takes the default traffic.
         replace(
-            env, services=ServiceSettings(), traffic=(), usage=replace(env.usage, traffic={}), database_overrides={}
+            env,
+            services=ServiceSettings(),
+            traffic=(),
+            usage=replace(env.usage, traffic={}),
+            database_overrides={},
+            # 200 services on Direct VPC egress need about 19,000 addresses (catalog/sizing.py).
+            network=replace(env.network, subnet_cidr="10.128.0.0/16"),
         )
         for env in (embedded.PRODUCTION, embedded.STAGING)
     )
