@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import mechanisms
+
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 MIN_RUNS = 5
@@ -40,6 +42,11 @@ MAKE_TEST_TARGET_S = 90.0
 # Growth counts as linear when the cost per added service from 50 to 200
 # services is within this factor of the cost per added service from 10 to 50.
 LINEAR_TOLERANCE = 1.25
+# A speed mechanism stays when it saves at least this share of the embedded
+# synthesis's time without it (docs/speed.md).
+KEEP_SAVING = 0.10
+# Synthesis worker processes: switched off with `--jobs 1`; the others by bench.mechanisms.
+WORKERS = "workers"
 # `mminfra diff` of two full stacks (docs/decisions/0017-plan-free-review.md).
 REVIEW_TARGET_S = 1.0
 REVIEW_CATALOG = "bench.catalogs:services_10"
@@ -119,25 +126,86 @@ def synth_command(out: Path, catalog: str | None = None) -> list[str]:
     return [*command, "--catalog", catalog] if catalog else command
 
 
-def synthesis_plan(out: Path, bindings: Sequence[str], node_options: dict[str, str]) -> list[Measurement]:
-    """The two floors, then synthesis of the embedded catalog and of each size, all writing to ``out``.
+def without(mechanism: str) -> str:
+    """The key of the embedded catalog's synthesis with ``mechanism`` switched off."""
+    return f"embedded_without_{mechanism.replace('-', '_')}"
 
-    The floors differ only in their NODE_OPTIONS: ``node_options["whole"]`` and ``node_options["on_demand"]``.
+
+def synthesis_plan(out: Path, bindings: Sequence[str], node_options: dict[str, str]) -> list[Measurement]:
+    """The two floors, synthesis of the embedded catalog with every mechanism on and with each one off, then each size.
+
+    The floors differ only in their NODE_OPTIONS: ``node_options["whole"]`` and
+    ``node_options["on_demand"]``. Each synthesis writes into its own folder under ``out``.
     """
     floor = [PYTHON, "-O", "-c", FLOOR_PROGRAM, *bindings]
+    switched_off = {
+        mechanism: [PYTHON, "-m", "bench.mechanisms", mechanism, "synth", "--out", str(out / without(mechanism))]
+        for mechanism in mechanisms.MECHANISMS
+    }
+    switched_off[WORKERS] = [*synth_command(out / without(WORKERS)), "--jobs", "1"]
     return [
         Measurement("floor", "floor: import bindings + empty stack", floor, node_options=node_options["whole"]),
         Measurement(
             "on_demand_floor", "floor, provider loaded on demand", floor, node_options=node_options["on_demand"]
         ),
-        Measurement("embedded", "mminfra synth (embedded, 2 envs)", synth_command(out)),
+        Measurement("embedded", "mminfra synth (embedded, 2 envs)", synth_command(out / "embedded")),
+        *(
+            Measurement(without(mechanism), f"  the same without {mechanism}", command)
+            for mechanism, command in switched_off.items()
+        ),
         *(
             Measurement(
-                f"services_{n}", f"synth {n} services (2 envs)", synth_command(out, f"bench.catalogs:services_{n}")
+                f"services_{n}",
+                f"synth {n} services (2 envs)",
+                synth_command(out / f"services_{n}", f"bench.catalogs:services_{n}"),
             )
             for n in SIZES
         ),
     ]
+
+
+def mechanism_savings(results: list[Measurement]) -> list[dict[str, Any]]:
+    """Per mechanism, the embedded synthesis with it off and on, and the share of the time it saves.
+
+    The saving is read from the median, over the rounds, of each round's ratio
+    off/on; a mechanism earns its keep when it saves at least ``KEEP_SAVING`` of
+    the synthesis without it.
+    """
+    by_key = {m.key: m for m in results}
+    on = by_key["embedded"]
+    rows = []
+    for key in [k for k in by_key if k.startswith("embedded_without_")]:
+        off = by_key[key]
+        # On and off ran in the same round, moments apart: their ratio is the
+        # least touched by the load of a shared machine.
+        paired = statistics.median(o / n for o, n in zip(off.runs, on.runs, strict=True))
+        saving = 1 - 1 / paired
+        rows.append(
+            {
+                "mechanism": key.removeprefix("embedded_without_"),
+                "on_min_s": round(on.minimum, 3),
+                "off_min_s": round(off.minimum, 3),
+                "on_median_s": round(on.median, 3),
+                "off_median_s": round(off.median, 3),
+                "off_to_on_of_minima": round(off.minimum / on.minimum, 2),
+                "off_to_on_paired_median": round(paired, 2),
+                "saving": round(saving, 3),
+                "earns_its_keep": saving >= KEEP_SAVING,
+            }
+        )
+    return rows
+
+
+def differing_outputs(out: Path) -> list[str]:
+    """The syntheses under ``out`` whose files differ from the embedded synthesis with every mechanism on."""
+    reference = out / "embedded"
+    expected = {p.relative_to(reference): p.read_bytes() for p in reference.rglob("*") if p.is_file()}
+    differing = []
+    for folder in sorted(p for p in out.iterdir() if p.name.startswith("embedded_without_")):
+        written = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        if written != expected:
+            differing.append(folder.name)
+    return differing
 
 
 def review_measurement(scratch: Path) -> Measurement:
@@ -166,12 +234,15 @@ def measure(runs: int, make_test: list[str] | None) -> list[Measurement]:
         ).stdout
     )
     with tempfile.TemporaryDirectory() as scratch:
-        plan = synthesis_plan(Path(scratch) / "out", project.pop("bindings"), project)
+        out = Path(scratch) / "out"
+        plan = synthesis_plan(out, project.pop("bindings"), project)
         plan.append(review_measurement(Path(scratch)))
         for round_number in range(1, runs + 1):
             for m in plan:
                 m.runs.append(timed_once(m.command, m.node_options))
             print(f"round {round_number}/{runs} done", file=sys.stderr)
+        if differing := differing_outputs(out):
+            raise SystemExit(f"a mechanism switched off changed the output: {', '.join(differing)}")
     return [*plan, suite] if suite else plan
 
 
@@ -245,6 +316,18 @@ def report(results: list[Measurement], json_path: Path) -> None:
             f"{r['min_ratio_to_on_demand_floor']:>8.2f}"
         )
     print("(x: ratio to the floor; x od: ratio to the floor with the provider loaded on demand)")
+    savings = mechanism_savings(results)
+    print(
+        "\nmechanisms, embedded synthesis on and off (minima, medians; off/on of the minima and median of each "
+        f"round's off/on; kept when saving >= {KEEP_SAVING:.0%} of the synthesis without it, by the latter):"
+    )
+    for row in savings:
+        print(
+            f"  {row['mechanism']:<20} on {row['on_min_s']:.2f} / {row['on_median_s']:.2f} s, "
+            f"off {row['off_min_s']:.2f} / {row['off_median_s']:.2f} s, "
+            f"off/on {row['off_to_on_of_minima']:.2f} / {row['off_to_on_paired_median']:.2f}, "
+            f"saves {row['saving']:.0%}: {'earns its keep' if row['earns_its_keep'] else 'does NOT earn its keep'}"
+        )
     grown, checked = growth(results), targets(results)
     print("\ncost per added service: " + ", ".join(f"{k} {v}" for k, v in grown.items()))
     for check in checked:
@@ -257,6 +340,7 @@ def report(results: list[Measurement], json_path: Path) -> None:
         "cpus": os.cpu_count(),
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "results": rows,
+        "mechanisms": savings,
         "growth": grown,
         "targets": checked,
     }

@@ -58,6 +58,12 @@ catalog_option = click.option(
     help="The catalog to use, as module:function.",
 )
 
+# A plain string, not click.Path: `--out ""` must reach the check as it was given.
+OUT_HELP = (
+    "The folder to replace whole: a new or empty folder, or an earlier output of this command "
+    "(never the current folder or one above it, the home folder or the project's own folder)."
+)
+
 jobs_option = click.option(
     "--jobs",
     type=int,
@@ -81,10 +87,10 @@ def _exit_on_terminate(signum: int, frame: object) -> None:
 
 @main.command()
 @click.option("--env", "env_names", multiple=True, help="Only this environment (repeatable). Default: all.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--out", "out_dir", default=str(DEFAULT_OUT), show_default=True, help=OUT_HELP)
 @catalog_option
 @jobs_option
-def synth(env_names: tuple[str, ...], out_dir: Path, catalog_ref: str, jobs: int | None) -> None:
+def synth(env_names: tuple[str, ...], out_dir: str, catalog_ref: str, jobs: int | None) -> None:
     """Synthesize environments into OUT/stacks/<env>/cdk.tf.json (all or nothing)."""
     from mindmirror_infra.synthesis import synthesize
 
@@ -273,9 +279,9 @@ def bootstrap() -> None:
 
 
 @bootstrap.command("render")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_BOOTSTRAP_OUT, show_default=True)
+@click.option("--out", "out_dir", default=str(DEFAULT_BOOTSTRAP_OUT), show_default=True, help=OUT_HELP)
 @catalog_option
-def bootstrap_render(out_dir: Path, catalog_ref: str) -> None:
+def bootstrap_render(out_dir: str, catalog_ref: str) -> None:
     """Render every environment's scripts into OUT/<env>/ (all or nothing)."""
     from mindmirror_infra.bootstrap.render import render
 

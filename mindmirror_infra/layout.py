@@ -6,7 +6,8 @@ from pathlib import Path
 
 STACKS_DIR = "stacks"
 STACK_FILE = "cdk.tf.json"
-# cdktn's list of the stacks in an output folder.
+# At the top of every output folder: cdktn's list of the stacks, or the bootstrap
+# scripts' list (mindmirror_infra/output.py tells them apart by their keys).
 MANIFEST_FILE = "manifest.json"
 
 

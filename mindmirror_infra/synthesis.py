@@ -33,9 +33,13 @@ from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.cost.usage import write_usage
 from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.layout import MANIFEST_FILE, STACKS_DIR, stack_dir, stack_file
-from mindmirror_infra.output import staging_folder, swap
+from mindmirror_infra.output import STACKS, recover, replacing, swap
 
 WORKER_MODULE = "mindmirror_infra.synth_worker"
+# -O drops the bindings' Python-side argument checks (typeguard): the jsii
+# runtime checks every value again as it deserializes it, mypy checks the same
+# types before, and the test suite synthesizes every stack with them on.
+WORKER_OPTIONS: tuple[str, ...] = ("-O",)
 # A worker's folder holds, besides cdktn's output for its stack, the pickled
 # catalog it reads, what it printed and, when it exits with WORKER_REFUSED, the
 # pickled InvalidConfig that refused the catalog.
@@ -55,9 +59,10 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), jobs: int | None = None) -> list[Path]:
-    """Synthesizes into ``out_dir`` atomically and returns the stack files written.
+def synthesize(catalog: Catalog, out: str | Path, env_names: Sequence[str] = (), jobs: int | None = None) -> list[Path]:
+    """Synthesizes into the folder ``out`` atomically and returns the stack files written.
 
+    ``out`` must be a folder an output may replace (``output.checked_out_dir``).
     With ``env_names``, only those stacks are replaced; the others stay as they
     are. ``jobs`` worker processes build environments side by side (default:
     ``default_jobs()``); with 1, every stack is built in this process instead,
@@ -67,11 +72,9 @@ def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), j
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise InvalidConfig("--jobs", jobs, "expected 1 or more")
-    out_dir = out_dir.absolute()
     named = [catalog.environment(name).name for name in env_names] or [env.name for env in catalog.environments]
     names = list(dict.fromkeys(named))
-    staging = staging_folder(out_dir)
-    try:
+    with replacing(str(out), STACKS) as (out_dir, staging):
         if jobs == 1:
             from mindmirror_infra.app import build_app, synth_checked
 
@@ -81,13 +84,12 @@ def synthesize(catalog: Catalog, out_dir: Path, env_names: Sequence[str] = (), j
         # The usage each estimate assumes, beside its stack: docs/decisions/0014-cost-in-review.md.
         for name in names:
             write_usage(staging, catalog, catalog.environment(name))
-        if env_names and out_dir.exists():
+        if env_names and STACKS.wrote(out_dir):
             for name in names:
+                recover(stack_dir(out_dir, name))
                 swap(stack_dir(staging, name), stack_dir(out_dir, name))
         else:
             swap(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [stack_file(out_dir, name) for name in names]
 
 
@@ -198,11 +200,7 @@ def _work_folder(staging: Path, env_name: str) -> Path:
 def _start_worker(catalog_bytes: bytes, work: Path, env_name: str) -> subprocess.Popen[bytes]:
     work.mkdir()
     (work / CATALOG_FILE).write_bytes(catalog_bytes)
-    # -O drops the bindings' Python-side argument checks (typeguard), a third of
-    # the worker's time: the jsii runtime checks every value again as it
-    # deserializes it, mypy checks the same types before, and the test suite
-    # synthesizes every stack with them on.
-    command = [sys.executable, "-O", "-m", WORKER_MODULE, str(work), env_name]
+    command = [sys.executable, *WORKER_OPTIONS, "-m", WORKER_MODULE, str(work), env_name]
     with (work / LOG_FILE).open("wb") as log:
         return subprocess.Popen(
             command,

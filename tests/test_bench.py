@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bench import catalogs, run
-from mindmirror_infra import node_runtime
+from bench import catalogs, mechanisms, run
+from mindmirror_infra import node_runtime, synthesis
 
 
 def measurement(key: str, *runs: float) -> run.Measurement:
@@ -91,6 +92,81 @@ def test_the_report_gives_each_minimum_against_both_floors(tmp_path: Path, capsy
         "runs_s": None,
     }
     assert "embedded synth <= 1.3x floor: 1.3 met" in capsys.readouterr().out
+
+
+def test_each_mechanism_is_measured_off_in_the_same_rounds_into_a_folder_of_its_own() -> None:
+    node_options = {"whole": "", "on_demand": "--require x.cjs"}
+    plan = {m.key: m for m in run.synthesis_plan(Path("/out"), [], node_options)}
+    off = {key: m.command for key, m in plan.items() if key.startswith("embedded_without_")}
+    assert off == {
+        **{
+            run.without(mechanism): [
+                run.PYTHON,
+                "-m",
+                "bench.mechanisms",
+                mechanism,
+                "synth",
+                "--out",
+                f"/out/{run.without(mechanism)}",
+            ]
+            for mechanism in mechanisms.MECHANISMS
+        },
+        run.without(run.WORKERS): [*run.synth_command(Path(f"/out/{run.without(run.WORKERS)}")), "--jobs", "1"],
+    }
+    assert plan["embedded"].command == run.synth_command(Path("/out/embedded"))
+
+
+def test_a_mechanism_earns_its_keep_by_the_median_of_its_rounds_ratios() -> None:
+    on = measurement("embedded", 2.0, 4.0, 2.0)
+    # Round by round off/on: 1.25, 1.05, 1.2; the minima alone would say 1.1.
+    slower = measurement(run.without("faster-thing"), 2.5, 4.2, 2.4)
+    same = measurement(run.without("idle-thing"), 2.0, 4.4, 1.9)
+    rows = {row["mechanism"]: row for row in run.mechanism_savings([on, slower, same])}
+    assert rows["faster_thing"] == {
+        "mechanism": "faster_thing",
+        "on_min_s": 2.0,
+        "off_min_s": 2.4,
+        "on_median_s": 2.0,
+        "off_median_s": 2.5,
+        "off_to_on_of_minima": 1.2,
+        "off_to_on_paired_median": 1.2,
+        "saving": 0.167,
+        "earns_its_keep": True,
+    }
+    assert rows["idle_thing"]["off_to_on_paired_median"] == 1.0
+    assert rows["idle_thing"]["earns_its_keep"] is False
+
+
+def test_a_mechanism_that_changes_the_output_is_named(tmp_path: Path) -> None:
+    for folder, text in [("embedded", "{}"), (run.without("a"), "{}"), (run.without("b"), '{"changed": 1}')]:
+        (tmp_path / folder / "stacks").mkdir(parents=True)
+        (tmp_path / folder / "stacks" / "cdk.tf.json").write_text(text)
+    assert run.differing_outputs(tmp_path) == [run.without("b")]
+
+
+def test_each_mechanism_is_switched_off_in_the_process_that_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synthesis, "WORKER_OPTIONS", synthesis.WORKER_OPTIONS)
+    monkeypatch.setattr(synthesis, "WORKER_MODULE", synthesis.WORKER_MODULE)
+    mechanisms.switch_off(mechanisms.OPTIMIZED_WORKERS, worker=False)
+    assert synthesis.WORKER_OPTIONS == ()
+    assert synthesis.WORKER_MODULE == "bench.mechanisms", "workers switch it off in themselves too"
+    monkeypatch.setenv("NODE_OPTIONS", node_runtime.with_on_demand_loader("--max-old-space-size=8192"))
+    mechanisms.switch_off(mechanisms.PROVIDER_ON_DEMAND, worker=True)
+    assert os.environ["NODE_OPTIONS"] == "--max-old-space-size=8192"
+
+
+def test_cached_reads_become_plain_properties_in_a_worker() -> None:
+    program = (
+        "from bench import mechanisms\n"
+        "from mindmirror_infra.constructs.service_account import ServiceAccount\n"
+        "print(mechanisms.uncache_constructs(), type(ServiceAccount.__dict__['email']).__name__)"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", program], env=run.environment(), capture_output=True, text=True, check=True
+    )
+    count, kind = ran.stdout.split()
+    assert int(count) > 1
+    assert kind == "property"
 
 
 def test_the_review_target_is_the_fastest_run_in_seconds() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import shlex
-import shutil
 from pathlib import Path
 
 from jinja2 import Environment as Jinja
@@ -11,7 +11,8 @@ from jinja2 import PackageLoader, StrictUndefined
 
 from mindmirror_infra.bootstrap.plan import bootstrap_plan, scripts
 from mindmirror_infra.catalog import Catalog
-from mindmirror_infra.output import staging_folder, swap
+from mindmirror_infra.layout import MANIFEST_FILE
+from mindmirror_infra.output import BOOTSTRAP, replacing, swap
 
 EXECUTABLE = 0o755
 
@@ -43,18 +44,27 @@ def rendered_scripts(catalog: Catalog) -> dict[Path, str]:
     return texts
 
 
-def render(catalog: Catalog, out_dir: Path) -> list[Path]:
-    """Writes every environment's scripts into ``out_dir`` (replacing it whole) and returns their paths."""
-    out_dir = out_dir.absolute()
+def render(catalog: Catalog, out: str | Path) -> list[Path]:
+    """Writes every environment's scripts and their manifest into the folder ``out``, replacing it whole.
+
+    ``out`` must be a folder an output may replace (``output.checked_out_dir``).
+    Returns the scripts' paths.
+    """
     texts = rendered_scripts(catalog)
-    staging = staging_folder(out_dir)
-    try:
+    with replacing(str(out), BOOTSTRAP) as (out_dir, staging):
         for relative, text in texts.items():
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             path.chmod(EXECUTABLE)
+        (staging / MANIFEST_FILE).write_text(manifest(texts))
         swap(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / relative for relative in texts]
+
+
+def manifest(texts: dict[Path, str]) -> str:
+    """The scripts of each environment, in the order they run: what marks the folder as this command's output."""
+    scripts: dict[str, list[str]] = {}
+    for relative in texts:
+        scripts.setdefault(relative.parent.name, []).append(relative.name)
+    return json.dumps({"scripts": scripts}, indent=2, sort_keys=True) + "\n"

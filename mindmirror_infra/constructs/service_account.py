@@ -113,8 +113,9 @@ class ServiceAccount(Construct):
     def account_id(self) -> str:
         return self.props.account_id
 
-    # References are read once: each read of a resource attribute is a round
-    # trip to the jsii runtime, and a reference can be used any number of times.
+    # References are read once: a second read is a new token, so the same grant
+    # asked for twice would differ and its table refuse it (grant_tables.py).
+    # The round trips saved are a small part of a synthesis (docs/speed.md).
     @cached_property
     def email(self) -> str:
         """A reference to the email, so that users of it depend on the account."""
