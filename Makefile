@@ -15,10 +15,14 @@ MAKEFLAGS += -j3 --output-sync=target
 
 .PHONY: synth test lint typecheck unit setup bench clean
 
-# Both outputs of the catalog, so the stacks and the bootstrap scripts stay in step.
+# Every output of the catalog, so the stacks, the bootstrap scripts and the
+# application repository's workflows stay in step, and the README's estimates
+# of the stacks written.
 synth: setup
 	$(PY) -m mindmirror_infra.cli synth
 	$(PY) -m mindmirror_infra.cli bootstrap render
+	$(PY) -m mindmirror_infra.cli workflows render --own-workflow .github/workflows/infrastructure.yml
+	$(PY) -m mindmirror_infra.cost.readme README.md
 
 test: setup lint typecheck unit
 

@@ -1,6 +1,7 @@
 """Address stability: a stateful address never disappears without a ``moved`` block.
 
-See docs/decisions/0005-pinned-addresses.md.
+See docs/decisions/0005-pinned-addresses.md; the inventory is an environment's
+released baseline from its first apply (docs/decisions/0012-address-baseline.md).
 
 An inventory lists a stack's resource addresses as they were last reviewed. When
 an address of a stateful type is gone from the config, OpenTofu plans to destroy

@@ -57,10 +57,6 @@ class StackReport:
     skipped: list[Finding] = field(default_factory=list)
     parsing_errors: int = 0
 
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.parsing_errors and self.passed > 0
-
     def summary(self) -> str:
         return f"{self.stack}: {self.passed} passed, {len(self.failed)} failed, {len(self.skipped)} skipped" + (
             f", {self.parsing_errors} parsing errors" if self.parsing_errors else ""

@@ -21,6 +21,7 @@ from mindmirror_infra.layout import STACK_FILE, STACKS_DIR, stack_dir, stack_fil
 DEFAULT_CATALOG = "mindmirror_infra.catalog.mindmirror:mindmirror"
 DEFAULT_OUT = Path("generated")
 DEFAULT_BOOTSTRAP_OUT = Path("bootstrap")
+DEFAULT_DELIVERY_OUT = Path("delivery")
 BAD_INPUT = 2
 NOT_FOUND = 127
 
@@ -313,6 +314,54 @@ def bootstrap_list(env_name: str | None, catalog_ref: str) -> None:
             click.echo(f"  {script.file}{when}: {script.title}")
             for action in script.actions:
                 click.echo(f"    - {action}")
+
+
+@main.group()
+def workflows() -> None:
+    """The application repository's workflows: build, migrate, deploy, roll back."""
+
+
+@workflows.command("render")
+@click.option("--out", "out_dir", default=str(DEFAULT_DELIVERY_OUT), show_default=True, help=OUT_HELP)
+@click.option(
+    "--own-workflow",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write this repository's own workflow (test, validate, plan, apply) to this file.",
+)
+@catalog_option
+def workflows_render(out_dir: str, own_workflow: Path | None, catalog_ref: str) -> None:
+    """Render the workflows into OUT/workflows/ and their scripts into OUT/scripts/ (all or nothing)."""
+    from mindmirror_infra.delivery.render import render, write_own_workflow
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        written = render(catalog, out_dir)
+        if own_workflow is not None:
+            written.append(write_own_workflow(catalog, own_workflow.absolute()))
+    except InvalidConfig as error:
+        fail(str(error))
+    for path in written:
+        click.echo(f"wrote {shown(path)}")
+
+
+@workflows.command("install")
+@click.argument("dest", type=click.Path(path_type=Path))
+@catalog_option
+def workflows_install(dest: Path, catalog_ref: str) -> None:
+    """Write the workflows into DEST/.github/workflows/ and their scripts into DEST/.github/delivery/.
+
+    Replaces only files it rendered before; a file of the same name that it did not render is refused.
+    """
+    from mindmirror_infra.delivery.render import install
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        written = install(catalog, dest)
+    except InvalidConfig as error:
+        fail(str(error))
+    for path in written:
+        click.echo(f"wrote {shown(path)}")
 
 
 def run_tofu(command: str, env_name: str, tofu_args: tuple[str, ...], out_dir: Path, catalog_ref: str) -> NoReturn:

@@ -64,7 +64,9 @@ class OutputKind:
 STACKS = OutputKind("mminfra synth", frozenset({"stacks", "version"}))
 # The bootstrap scripts' manifest, written by mindmirror_infra/bootstrap/render.py.
 BOOTSTRAP = OutputKind("mminfra bootstrap render", frozenset({"scripts"}))
-KINDS = (STACKS, BOOTSTRAP)
+# The application repository's workflows and scripts, written by mindmirror_infra/delivery/render.py.
+DELIVERY = OutputKind("mminfra workflows render", frozenset({"workflows"}))
+KINDS = (STACKS, BOOTSTRAP, DELIVERY)
 
 
 def checked_out_dir(given: str, kind: OutputKind) -> Path:
@@ -258,7 +260,3 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
-
-
-def is_tofu_working_file(relative: Path) -> bool:
-    return any(part in TOFU_WORKING_FILES for part in relative.parts)

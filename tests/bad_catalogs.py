@@ -24,14 +24,13 @@ from mindmirror_infra.catalog import (
     Traffic,
     TrafficSplit,
 )
-from mindmirror_infra.catalog import mindmirror as embedded
 from tests import variants
 
 P = "environments[production]"
 
 
 def added(service: Service) -> Catalog:
-    return variants.catalog(services=(*embedded.SERVICES, service))
+    return variants.catalog(services=(*variants.SERVICES, service))
 
 
 def sizes(**changes: Any) -> Catalog:
@@ -43,11 +42,11 @@ def traffic(*splits: TrafficSplit) -> Catalog:
 
 
 def operations(**changes: Any) -> Catalog:
-    return variants.with_production(operations=replace(embedded.PRODUCTION.operations, **changes))
+    return variants.with_production(operations=replace(variants.PRODUCTION.operations, **changes))
 
 
 def repository(**changes: Any) -> Catalog:
-    return variants.with_production(github_repository=replace(embedded.PRODUCTION.github_repository, **changes))
+    return variants.with_production(github_repository=replace(variants.PRODUCTION.github_repository, **changes))
 
 
 def usage(**changes: Any) -> Catalog:
@@ -63,12 +62,12 @@ def database(**changes: Any) -> Catalog:
 
 
 def secrets_added(*ids: str) -> Catalog:
-    return variants.catalog(secrets=(*embedded.SECRETS, *(Secret(i, "x") for i in ids)))
+    return variants.catalog(secrets=(*variants.SECRETS, *(Secret(i, "x") for i in ids)))
 
 
 def databases_added(*databases: Database) -> Catalog:
     url_secrets = tuple(Secret(d.url_secret, "x") for d in databases)
-    return variants.catalog(secrets=(*embedded.SECRETS, *url_secrets), databases=(*embedded.DATABASES, *databases))
+    return variants.catalog(secrets=(*variants.SECRETS, *url_secrets), databases=(*variants.DATABASES, *databases))
 
 
 def emails(*addresses: str) -> Catalog:
@@ -76,11 +75,11 @@ def emails(*addresses: str) -> Catalog:
 
 
 def setting(key: str, value: str) -> Catalog:
-    return variants.with_production(settings={**embedded.SETTINGS, key: value})
+    return variants.with_production(settings={**variants.SETTINGS, key: value})
 
 
 def staging(**changes: Any) -> Catalog:
-    return variants.catalog(environments=(embedded.PRODUCTION, replace(embedded.STAGING, **changes)))
+    return variants.catalog(environments=(variants.PRODUCTION, replace(variants.STAGING, **changes)))
 
 
 def split(revision: str, tag: str = "") -> Catalog:
@@ -128,7 +127,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "duplicate_service": (
         "services.name",
-        lambda: variants.catalog(services=(*embedded.SERVICES, embedded.SERVICES[0])),
+        lambda: variants.catalog(services=(*variants.SERVICES, variants.SERVICES[0])),
     ),
     "service_named_like_a_job": (
         "services[migrate-main].name",
@@ -171,7 +170,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     "connection_budget_exceeded_default": (f"{P}.database.max_connections", lambda: database(max_connections=60)),
     "budget_exceeded_by_pool_size": (
         f"{P}.database.max_connections",
-        lambda: variants.with_service("movements-service", database_pool_size=20),
+        lambda: variants.with_service("users-service", database_pool_size=20),
     ),
     "max_connections_above_tier_limit": (
         f"{P}.database_overrides[main-db].max_connections",
@@ -225,8 +224,9 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "database_without_url_secret": (
         "services[habits-service].secrets",
-        lambda: variants.with_service("habits-service", secrets=(embedded.JWT,)),
+        lambda: variants.with_service("habits-service", secrets=(variants.JWT,)),
     ),
+    "smoke_of_two_lines": ("services[web-app].smoke", lambda: variants.with_service("web-app", smoke="true\nfalse")),
     "invokers_of_a_public_service": (
         "services[web-app].invokers",
         lambda: variants.with_service("web-app", invokers=("mesh-gateway",)),
@@ -256,10 +256,10 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "credentials_in_a_setting": (
         f"{P}.settings[REDIS_URL]",
-        lambda: variants.with_production(settings={**embedded.SETTINGS, "REDIS_URL": "redis://u:p@10.0.0.3:6379"}),
+        lambda: variants.with_production(settings={**variants.SETTINGS, "REDIS_URL": "redis://u:p@10.0.0.3:6379"}),
     ),
-    "no_environment_secret": ("secrets", lambda: variants.catalog(secrets=embedded.SECRETS[:-1])),
-    "duplicate_secret": ("secrets.id", lambda: variants.catalog(secrets=(*embedded.SECRETS, embedded.SECRETS[0]))),
+    "no_environment_secret": ("secrets", lambda: variants.catalog(secrets=variants.SECRETS[:-1])),
+    "duplicate_secret": ("secrets.id", lambda: variants.catalog(secrets=(*variants.SECRETS, variants.SECRETS[0]))),
     # traffic
     "traffic_all_to_latest": (
         f"{P}.traffic[agent-service].latest_percent",
@@ -336,7 +336,7 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "emails_as_a_string": (f"{OPS}.notification_emails", lambda: operations(notification_emails="ops@mm.example")),
     "uptime_regions_as_a_string": (f"{OPS}.uptime_regions", lambda: operations(uptime_regions="EUROPE")),
-    "catalog_secrets_not_a_tuple": ("secrets", lambda: variants.catalog(secrets=embedded.SECRETS[0])),
+    "catalog_secrets_not_a_tuple": ("secrets", lambda: variants.catalog(secrets=variants.SECRETS[0])),
     # Cloud Run's own environment variables
     "setting_named_port": (f"{P}.settings", lambda: setting("PORT", "8080")),
     "setting_named_k_service": (f"{P}.settings", lambda: setting("K_SERVICE", "x")),

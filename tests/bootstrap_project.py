@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mindmirror_infra.bootstrap.plan import secret_env_var
+from mindmirror_infra.catalog import ENVIRONMENT_SECRET
+from mindmirror_infra.catalog.mindmirror import mindmirror
 from tests.conftest import REPO
+
+CATALOG = mindmirror()
 
 FAKE_BIN = REPO / "tests" / "fakes"
 SYSTEM_PATH = "/usr/bin:/bin"
@@ -19,13 +24,12 @@ SCRIPTS = (
     "03-create-artifact-registry.sh",
     "04-create-database-users.sh",
 )
+# The secrets the scripts seed from a value: all but the URL secrets (04 writes them) and
+# the environment secret (its value is the environment's name).
+URL_SECRETS = tuple(d.url_secret for d in CATALOG.databases)
+SEEDED = tuple(s.id for s in CATALOG.secrets if s.id not in URL_SECRETS and s.id != ENVIRONMENT_SECRET)
 # Values given to the scripts; tests prove none of them is ever printed or on a command line.
-SECRET_VALUES = {
-    "MINDMIRROR_SECRET_JWT_SECRET": "jwt-Zq81-secret-value",
-    "MINDMIRROR_SECRET_OPENAI_API_KEY": "sk-openai-Kx93-value",
-    "MINDMIRROR_SECRET_QDRANT_API_KEY": "qdrant-Pw27-value",
-    "MINDMIRROR_SECRET_SUPABASE_SERVICE_ROLE_KEY": "supabase-Lm54-value",
-}
+SECRET_VALUES = {secret_env_var(secret): f"{secret}-Zq81-value" for secret in SEEDED}
 # Verbs of gcloud calls that change a project; every other call only reads.
 CHANGING_VERBS = {"create", "enable", "update", "add", "set-password"}
 
@@ -67,8 +71,8 @@ class FakeProject:
     def apply_creates_instances(self) -> None:
         """What the first apply leaves behind for the post-apply script: the instances, with private IPs."""
         state = self.state()
-        for number, instance in enumerate(("main-db", "movements-db", "practices-db", "users-db"), start=5):
-            state["instances"].setdefault(instance, {"ip": f"10.16.0.{number}", "users": ["postgres"]})
+        for number, database in enumerate(CATALOG.databases, start=5):
+            state["instances"].setdefault(database.instance, {"ip": f"10.16.0.{number}", "users": ["postgres"]})
         self.set_state(state)
 
     def run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from mindmirror_infra import checkov
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
 from mindmirror_infra.cli import main
+from tests import variants
 from tests.synth import Config, synth_configs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,6 +29,34 @@ def synthesized(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> t
     """One fresh synthesis of the embedded catalog for the whole session."""
     out = tmp_path_factory.mktemp("synth") / "generated"
     return out, synth_configs(catalog, out)
+
+
+@dataclass(frozen=True)
+class System:
+    """A catalog and its synthesized stacks, keyed by environment name."""
+
+    catalog: Catalog
+    stacks: dict[str, Config]
+
+
+@pytest.fixture(scope="session")
+def extended_system(tmp_path_factory: pytest.TempPathFactory) -> System:
+    """The embedded catalog with a service, its database and a secret added (``variants.extended``), synthesized."""
+    extended = variants.extended()
+    return System(extended, synth_configs(extended, tmp_path_factory.mktemp("extended") / "generated"))
+
+
+@pytest.fixture(scope="session", params=["embedded", "extended"])
+def system(request: pytest.FixtureRequest, catalog: Catalog, stacks: dict[str, Config]) -> System:
+    """Each catalog a derived test runs on: the embedded one, and the same with a service added.
+
+    A test that computes what it expects from ``system.catalog`` passes on
+    both; one that writes the embedded system's names or counts fails on the second.
+    """
+    if request.param == "embedded":
+        return System(catalog, stacks)
+    extended: System = request.getfixturevalue("extended_system")
+    return extended
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,9 @@ def test_every_secret_container_is_adopted_by_its_full_name(
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_import_is_unique_and_points_at_a_declared_resource(stacks: dict[str, Config], env: str) -> None:
+def test_every_import_is_unique_and_points_at_a_declared_resource(
+    stacks: dict[str, Config], env: str, catalog: Catalog
+) -> None:
     imports = stacks[env]["import"]
     targets = [i["to"] for i in imports]
     assert len(targets) == len(set(targets))
@@ -53,13 +55,13 @@ def test_every_import_is_unique_and_points_at_a_declared_resource(stacks: dict[s
     for target in targets:
         kind, name = target.split(".")
         assert name in resources.get(kind, {}), target
-    assert sum(t.startswith(ADOPTED_TYPES) for t in targets) == len(REQUIRED_APIS) + 9
+    assert sum(t.startswith(ADOPTED_TYPES) for t in targets) == len(REQUIRED_APIS) + len(catalog.secrets)
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_the_state_bucket_is_in_no_state(stacks: dict[str, Config], env: str) -> None:
+def test_the_state_bucket_is_in_no_state(stacks: dict[str, Config], env: str, catalog: Catalog) -> None:
     text = json.dumps({k: v for k, v in stacks[env].items() if k != "terraform"})
-    assert "mindmirror-terraform-state" not in text
+    assert catalog.state_bucket not in text
 
 
 def synth_one(build: type[ProjectApis] | type[Secret], props: ProjectApisProps | SecretProps) -> Config:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.cli import main
+from tests.bootstrap_project import SCRIPTS
 from tests.conftest import REPO
 from tests.test_drift import differing_files
 
@@ -18,10 +20,10 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_render_writes_every_environments_scripts_executable(tmp_path: Path) -> None:
+def test_render_writes_every_environments_scripts_executable(tmp_path: Path, catalog: Catalog) -> None:
     code, stdout, _ = invoke("bootstrap", "render", "--out", str(tmp_path / "scripts"))
     assert code == 0
-    assert stdout.count("wrote ") == 10
+    assert stdout.count("wrote ") == len(SCRIPTS) * len(catalog.environments)
     assert f"wrote {tmp_path / 'scripts' / 'staging' / '04-create-database-users.sh'}" in stdout
     assert differing_files(REPO / "bootstrap", tmp_path / "scripts") == []
     assert all(os.access(p, os.X_OK) for p in (tmp_path / "scripts").rglob("*.sh"))
@@ -55,11 +57,12 @@ def test_render_under_a_file_is_refused(tmp_path: Path) -> None:
     assert stderr.startswith(f"error: --out: '{blocker / 'bootstrap'}' is not allowed")
 
 
-def test_list_says_what_each_script_of_an_environment_does() -> None:
+def test_list_says_what_each_script_of_an_environment_does(catalog: Catalog) -> None:
     code, stdout, _ = invoke("bootstrap", "list", "--env", "production")
     assert code == 0
     lines = stdout.splitlines()
-    assert lines[0] == "production: project mindmirror-prod, region us-central1, scripts in bootstrap/production/"
+    env = catalog.environment("production")
+    assert lines[0] == f"production: project {env.project_id}, region {env.region}, scripts in bootstrap/production/"
     assert [line.split(":")[0].strip() for line in lines if line.startswith("  0")] == [
         "00-create-state-bucket.sh",
         "01-setup-secrets.sh",
@@ -67,21 +70,22 @@ def test_list_says_what_each_script_of_an_environment_does() -> None:
         "03-create-artifact-registry.sh",
         "04-create-database-users.sh (after the first apply)",
     ]
-    assert "    - state of this environment: gs://mindmirror-terraform-state/production/state" in lines
-    assert "    - create secret jwt-secret, unless it exists" in lines
+    assert f"    - state of this environment: gs://{catalog.state_bucket}/production/state" in lines
+    for secret in catalog.secrets:
+        assert f"    - create secret {secret.id}, unless it exists" in lines
     assert (
         "    - add the first version of environment from $MINDMIRROR_SECRET_ENVIRONMENT (default 'production'), "
         "unless it has an enabled version"
     ) in lines
-    assert "    - create Docker repository services in us-central1, unless it exists" in lines
+    assert f"    - create Docker repository {env.registry.repository} in {env.region}, unless it exists" in lines
     assert "staging" not in stdout
 
 
-def test_list_without_env_covers_every_environment() -> None:
+def test_list_without_env_covers_every_environment(catalog: Catalog) -> None:
     code, stdout, _ = invoke("bootstrap", "list")
     assert code == 0
-    assert "production: project mindmirror-prod" in stdout
-    assert "staging: project mindmirror-staging" in stdout
+    for env in catalog.environments:
+        assert f"{env.name}: project {env.project_id}" in stdout
 
 
 def test_list_of_an_unknown_environment_is_refused() -> None:

@@ -15,13 +15,16 @@ from typing import Any
 
 import pytest
 
-from mindmirror_infra.bootstrap.plan import application_user
+from mindmirror_infra.bootstrap.plan import application_user, secret_env_var
 from mindmirror_infra.bootstrap.render import render
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
 from tests.bootstrap_project import (
+    CATALOG,
     SCRIPTS,
     SECRET_VALUES,
+    SEEDED,
+    URL_SECRETS,
     FakeProject,
     empty_project,
     gcloud_logging_everything,
@@ -31,12 +34,17 @@ from tests.conftest import REPO
 from tests.synth import Config, resources
 
 SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
-P = "--project=mindmirror-prod"
-BUCKET = "gs://mindmirror-terraform-state"
+# The scripts of production run against its project; the tests pick their examples from the catalog.
+PRODUCTION = CATALOG.environment("production")
+PROJECT = PRODUCTION.project_id
+P = f"--project={PROJECT}"
+BUCKET = f"gs://{CATALOG.state_bucket}"
 # Flags that come last on every call carrying a secret value: nothing printed or logged.
 SEALED = "--no-log-http --verbosity=error"
-SEEDED = ("jwt-secret", "openai-api-key", "qdrant-api-key", "supabase-service-role-key")
-URL_SECRETS = ("database-url", "movements-database-url", "practices-database-url", "users-database-url")
+FIRST_DATABASE, LAST_DATABASE = CATALOG.databases[0], CATALOG.databases[-1]
+FIRST_USER = application_user(FIRST_DATABASE.short_name)
+SECRET, OTHER_SECRET = SEEDED[0], SEEDED[1]
+SECRET_VARIABLE = secret_env_var(SECRET)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +57,7 @@ def rendered(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture
 def project(rendered: Path, tmp_path: Path) -> FakeProject:
     fake = FakeProject(rendered / "production", tmp_path)
-    fake.set_state(empty_project("mindmirror-prod"))
+    fake.set_state(empty_project(PROJECT))
     return fake
 
 
@@ -69,7 +77,7 @@ class TwoRuns:
 @pytest.fixture(scope="module")
 def two_runs(rendered: Path, tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
     project = FakeProject(rendered / "production", tmp_path_factory.mktemp("two-runs"))
-    project.set_state(empty_project("mindmirror-prod"))
+    project.set_state(empty_project(PROJECT))
     first = run_all(project)
     first_calls, first_changes = project.calls(), project.changes()
     project.forget_calls()
@@ -79,7 +87,7 @@ def two_runs(rendered: Path, tmp_path_factory: pytest.TempPathFactory) -> TwoRun
 
 def test_every_script_passes_shellcheck(rendered: Path) -> None:
     paths = sorted(rendered.rglob("*.sh"))
-    assert len(paths) == 10
+    assert len(paths) == len(SCRIPTS) * len(CATALOG.environments)
     result = subprocess.run([str(SHELLCHECK), *map(str, paths)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
 
@@ -95,59 +103,53 @@ def test_a_first_run_on_an_empty_project_makes_exactly_these_changes(two_runs: T
     assert {name: r.returncode for name, r in two_runs.first.items()} == dict.fromkeys(SCRIPTS, 0)
     later_apis = [a for a in REQUIRED_APIS if a not in {"storage.googleapis.com", "secretmanager.googleapis.com"}]
     secret_changes = []
-    for secret in (*URL_SECRETS, *SEEDED, "environment"):
-        secret_changes.append(f"secrets create {secret} {P} --replication-policy=automatic")
-        if secret not in URL_SECRETS:
-            secret_changes.append(f"secrets versions add {secret} {P} --data-file=- {SEALED}")
+    for secret in CATALOG.secrets:
+        secret_changes.append(f"secrets create {secret.id} {P} --replication-policy=automatic")
+        if secret.id not in URL_SECRETS:
+            secret_changes.append(f"secrets versions add {secret.id} {P} --data-file=- {SEALED}")
     user_changes = []
-    for instance, user, secret in [
-        ("main-db", "main_app", "database-url"),
-        ("movements-db", "movements_app", "movements-database-url"),
-        ("practices-db", "practices_app", "practices-database-url"),
-        ("users-db", "users_app", "users-database-url"),
-    ]:
+    for database in CATALOG.databases:
+        user = application_user(database.short_name)
         user_changes += [
-            f"sql users create {user} --instance={instance} {P} --flags-file=- --quiet {SEALED}",
-            f"secrets versions add {secret} {P} --data-file=- {SEALED}",
+            f"sql users create {user} --instance={database.instance} {P} --flags-file=- --quiet {SEALED}",
+            f"secrets versions add {database.url_secret} {P} --data-file=- {SEALED}",
         ]
     assert two_runs.first_changes == [
         f"services enable storage.googleapis.com {P}",
-        f"storage buckets create {BUCKET} {P} --location=us-central1 --uniform-bucket-level-access "
+        f"storage buckets create {BUCKET} {P} --location={PRODUCTION.region} --uniform-bucket-level-access "
         "--public-access-prevention",
         f"storage buckets update {BUCKET} --versioning",
         f"services enable secretmanager.googleapis.com {P}",
         *secret_changes,
         f"services enable {' '.join(later_apis)} {P}",
-        f"artifacts repositories create services {P} --location=us-central1 --repository-format=docker "
+        f"artifacts repositories create {PRODUCTION.registry.repository} {P} --location={PRODUCTION.region} "
+        "--repository-format=docker "
         "--description=Container images of the platform's services, jobs and workers",
         *user_changes,
     ]
     state = two_runs.state
-    assert state["buckets"]["mindmirror-terraform-state"] == {
+    assert state["buckets"][CATALOG.state_bucket] == {
         "versioning": True,
         "uniform_access": True,
         "public_access": "enforced",
     }
     assert sorted(state["services"]) == sorted(REQUIRED_APIS)
-    assert state["secrets"] == dict.fromkeys((*URL_SECRETS, *SEEDED, "environment"), 1)
+    assert state["secrets"] == dict.fromkeys((s.id for s in CATALOG.secrets), 1)
 
 
 def test_a_second_run_changes_nothing(two_runs: TwoRuns) -> None:
     assert {name: r.returncode for name, r in two_runs.second.items()} == dict.fromkeys(SCRIPTS, 0)
     assert two_runs.second_changes == []
     assert two_runs.second_calls, "the second run still looks"
-    assert "secret jwt-secret has an enabled version: left alone" in two_runs.second["01-setup-secrets.sh"].stdout
+    assert f"secret {SECRET} has an enabled version: left alone" in two_runs.second["01-setup-secrets.sh"].stdout
 
 
 def test_the_environment_secret_defaults_to_the_environment_name(two_runs: TwoRuns) -> None:
     calls = two_runs.first_calls
     added = {c["argv"][3]: c["stdin"] for c in calls if c["argv"][:3] == ["secrets", "versions", "add"]}
     assert {k: v for k, v in added.items() if k not in URL_SECRETS} == {
-        "jwt-secret": SECRET_VALUES["MINDMIRROR_SECRET_JWT_SECRET"],
-        "openai-api-key": SECRET_VALUES["MINDMIRROR_SECRET_OPENAI_API_KEY"],
-        "qdrant-api-key": SECRET_VALUES["MINDMIRROR_SECRET_QDRANT_API_KEY"],
-        "supabase-service-role-key": SECRET_VALUES["MINDMIRROR_SECRET_SUPABASE_SERVICE_ROLE_KEY"],
-        "environment": "production",
+        **{secret: SECRET_VALUES[secret_env_var(secret)] for secret in SEEDED},
+        "environment": PRODUCTION.name,
     }
 
 
@@ -167,9 +169,9 @@ def test_generated_passwords_meet_the_password_policy_of_every_instance(two_runs
         instance["name"]: instance["settings"]["password_validation_policy"]
         for instance in resources(production, "google_sql_database_instance").values()
     }
-    assert sorted(policies) == ["main-db", "movements-db", "practices-db", "users-db"]
+    assert sorted(policies) == sorted(d.instance for d in CATALOG.databases)
     passwords = sent_passwords(two_runs.first_calls)
-    users = {f"{name.removesuffix('-db')}_app": name for name in policies}
+    users = {application_user(d.short_name): d.instance for d in CATALOG.databases}
     assert sorted(passwords) == sorted(users)
     for user, password in passwords.items():
         policy = policies[users[user]]
@@ -189,10 +191,11 @@ def test_generated_passwords_meet_the_password_policy_of_every_instance(two_runs
 def test_secret_values_reach_gcloud_on_stdin_only(two_runs: TwoRuns) -> None:
     calls = two_runs.first_calls + two_runs.second_calls
     passwords = list(sent_passwords(calls).values())
-    assert len(passwords) == 4
-    assert len(set(passwords)) == 4
-    urls = [c["stdin"] for c in calls if c["argv"][:4] == ["secrets", "versions", "add", "database-url"]]
-    assert urls == [f"postgresql://main_app:{passwords[0]}@10.16.0.5:5432/agent?sslmode=require"]
+    assert len(passwords) == len(set(passwords)) == len(CATALOG.databases)
+    urls = [c["stdin"] for c in calls if c["argv"][:4] == ["secrets", "versions", "add", FIRST_DATABASE.url_secret]]
+    assert urls == [
+        f"postgresql://{FIRST_USER}:{passwords[0]}@10.16.0.5:5432/{FIRST_DATABASE.databases[0]}?sslmode=require"
+    ]
     printed = "".join(r.stdout + r.stderr for run in (two_runs.first, two_runs.second) for r in run.values())
     for value in (*SECRET_VALUES.values(), *passwords):
         assert not any(value in arg for call in calls for arg in call["argv"]), value
@@ -209,21 +212,21 @@ def test_gcloud_file_logging_is_off_for_the_calls_that_carry_a_value(two_runs: T
 def test_a_secret_with_a_version_is_left_alone(project: FakeProject) -> None:
     state = project.state()
     state["services"] = ["secretmanager.googleapis.com"]
-    state["secrets"] = {"jwt-secret": 2, "openai-api-key": 0}
+    state["secrets"] = {SECRET: 2, OTHER_SECRET: 0}
     project.set_state(state)
     result = project.run("01-setup-secrets.sh")
     assert result.returncode == 0, result.stderr
     changes = project.changes()
-    assert not any("jwt-secret" in change for change in changes)
-    assert f"secrets versions add openai-api-key {P} --data-file=- {SEALED}" in changes
-    assert f"secrets create openai-api-key {P} --replication-policy=automatic" not in changes
-    assert project.state()["secrets"]["jwt-secret"] == 2
+    assert not any(f" {SECRET} " in change for change in changes)
+    assert f"secrets versions add {OTHER_SECRET} {P} --data-file=- {SEALED}" in changes
+    assert f"secrets create {OTHER_SECRET} {P} --replication-policy=automatic" not in changes
+    assert project.state()["secrets"][SECRET] == 2
 
 
 def test_an_existing_bucket_only_gets_the_settings_it_lacks(project: FakeProject) -> None:
     state = project.state()
     state["services"] = ["storage.googleapis.com"]
-    state["buckets"]["mindmirror-terraform-state"] = {
+    state["buckets"][CATALOG.state_bucket] = {
         "versioning": False,
         "uniform_access": True,
         "public_access": "inherited",
@@ -236,11 +239,13 @@ def test_an_existing_bucket_only_gets_the_settings_it_lacks(project: FakeProject
 def test_a_user_without_a_stored_url_gets_a_new_password(project: FakeProject, two_runs: TwoRuns) -> None:
     # As after a run that created the user, then stopped before storing its URL.
     state = two_runs.state
-    project.set_state({**state, "secrets": {**state["secrets"], "users-database-url": 0}})
+    database = LAST_DATABASE
+    project.set_state({**state, "secrets": {**state["secrets"], database.url_secret: 0}})
     assert project.run("04-create-database-users.sh").returncode == 0
+    user = application_user(database.short_name)
     assert project.changes() == [
-        f"sql users set-password users_app --instance=users-db {P} --flags-file=- --quiet {SEALED}",
-        f"secrets versions add users-database-url {P} --data-file=- {SEALED}",
+        f"sql users set-password {user} --instance={database.instance} {P} --flags-file=- --quiet {SEALED}",
+        f"secrets versions add {database.url_secret} {P} --data-file=- {SEALED}",
     ]
 
 
@@ -256,18 +261,20 @@ def test_dry_run_prints_each_change_and_makes_none(project: FakeProject) -> None
         outputs[script] = result.stdout
     assert project.changes() == []
     assert f"would create bucket {BUCKET}: gcloud storage buckets create {BUCKET} {P}" in outputs[SCRIPTS[0]]
-    assert f"would create secret jwt-secret: gcloud secrets create jwt-secret {P}" in outputs[SCRIPTS[1]]
-    assert "would add the first version of secret jwt-secret, from $MINDMIRROR_SECRET_JWT_SECRET" in outputs[SCRIPTS[1]]
+    assert f"would create secret {SECRET}: gcloud secrets create {SECRET} {P}" in outputs[SCRIPTS[1]]
+    assert f"would add the first version of secret {SECRET}, from ${SECRET_VARIABLE}" in outputs[SCRIPTS[1]]
     assert outputs[SCRIPTS[2]].count("would enable ") == 1
-    assert "would create Docker repository services in us-central1" in outputs[SCRIPTS[3]]
-    assert "would create user main_app on main-db with a generated password" in outputs[SCRIPTS[4]]
-    assert "postgresql://main_app:***@10.16.0.5:5432/agent?sslmode=require" in outputs[SCRIPTS[4]]
+    repository = PRODUCTION.registry.repository
+    assert f"would create Docker repository {repository} in {PRODUCTION.region}" in outputs[SCRIPTS[3]]
+    first = FIRST_DATABASE
+    assert f"would create user {FIRST_USER} on {first.instance} with a generated password" in outputs[SCRIPTS[4]]
+    assert f"postgresql://{FIRST_USER}:***@10.16.0.5:5432/{first.databases[0]}?sslmode=require" in outputs[SCRIPTS[4]]
     assert not any(v in "".join(outputs.values()) for v in SECRET_VALUES.values())
 
 
 def test_project_and_region_come_from_flags_or_the_environment(project: FakeProject) -> None:
     project.set_state(empty_project("mm-other-project"))
-    create = "artifacts repositories create services --project=mm-other-project --location="
+    create = f"artifacts repositories create {PRODUCTION.registry.repository} --project=mm-other-project --location="
     flags = ("--project", "mm-other-project", "--region=europe-west1")
     assert project.run("03-create-artifact-registry.sh", *flags).returncode == 0
     assert project.changes()[-1].startswith(create + "europe-west1 ")
@@ -297,7 +304,7 @@ def test_bad_arguments_exit_2_before_any_call(project: FakeProject, args: list[s
 def test_help_names_the_defaults(project: FakeProject) -> None:
     result = project.run("02-enable-apis.sh", "--help")
     assert result.returncode == 0
-    assert "--project ID     the GCP project, or MINDMIRROR_PROJECT. Default: mindmirror-prod" in result.stdout
+    assert f"--project ID     the GCP project, or MINDMIRROR_PROJECT. Default: {PROJECT}" in result.stdout
     assert project.calls() == []
 
 
@@ -346,7 +353,7 @@ def test_an_unreachable_project_stops_with_what_to_do(project: FakeProject, scri
     result = project.run(script)
     assert result.returncode == 1
     assert result.stderr == (
-        f"{script}: project mindmirror-prod is not reachable as ops@example.com: "
+        f"{script}: project {PROJECT} is not reachable as ops@example.com: "
         "check --project, or ask for access to the project\n"
     )
     assert project.changes() == []
@@ -356,10 +363,14 @@ def test_an_unreachable_project_stops_with_what_to_do(project: FakeProject, scri
     ("script", "failing", "step"),
     [
         ("00-create-state-bucket.sh", "storage buckets update", f"turn on object versioning of {BUCKET}"),
-        ("01-setup-secrets.sh", "secrets versions add", "add the first version of secret jwt-secret"),
+        ("01-setup-secrets.sh", "secrets versions add", f"add the first version of secret {SECRET}"),
         ("02-enable-apis.sh", "services enable", "enable artifactregistry.googleapis.com"),
-        ("03-create-artifact-registry.sh", "artifacts repositories create", "create Docker repository services"),
-        ("04-create-database-users.sh", "sql users create", "create user main_app on main-db"),
+        (
+            "03-create-artifact-registry.sh",
+            "artifacts repositories create",
+            f"create Docker repository {PRODUCTION.registry.repository}",
+        ),
+        ("04-create-database-users.sh", "sql users create", f"create user {FIRST_USER} on {FIRST_DATABASE.instance}"),
     ],
 )
 def test_a_failing_call_stops_the_script_naming_the_step(
@@ -380,14 +391,15 @@ def test_the_post_apply_script_before_the_apply_says_what_is_missing(project: Fa
     project.run("01-setup-secrets.sh")
     result = project.run("04-create-database-users.sh")
     assert result.returncode == 1
-    assert "step 'read the private IP of instance main-db (the first apply creates it)' failed" in result.stderr
+    step = f"read the private IP of instance {FIRST_DATABASE.instance} (the first apply creates it)"
+    assert f"step '{step}' failed" in result.stderr
 
 
 def test_without_a_value_or_a_terminal_the_secrets_script_says_what_to_set(project: FakeProject) -> None:
-    result = project.run("01-setup-secrets.sh", env={"MINDMIRROR_SECRET_JWT_SECRET": ""})
+    result = project.run("01-setup-secrets.sh", env={SECRET_VARIABLE: ""})
     assert result.returncode == 1
     assert result.stderr.endswith(
-        "01-setup-secrets.sh: no value for secret jwt-secret: set MINDMIRROR_SECRET_JWT_SECRET, "
+        f"01-setup-secrets.sh: no value for secret {SECRET}: set {SECRET_VARIABLE}, "
         "or run 01-setup-secrets.sh in a terminal to be asked\n"
     )
 
@@ -398,16 +410,17 @@ def test_the_prompt_does_not_echo_the_value(project: FakeProject) -> None:
     env.update(
         FAKE_GCLOUD_STATE=str(project.state_file),
         FAKE_GCLOUD_LOG=str(project.log_file),
-        **{k: v for k, v in SECRET_VALUES.items() if k != "MINDMIRROR_SECRET_OPENAI_API_KEY"},
+        **{k: v for k, v in SECRET_VALUES.items() if k != secret_env_var(OTHER_SECRET)},
     )
-    env.pop("MINDMIRROR_SECRET_OPENAI_API_KEY", None)
+    env.pop(secret_env_var(OTHER_SECRET), None)
+    prompt = f"{OTHER_SECRET} ({CATALOG.secret(OTHER_SECRET).description}): ".encode()
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [str(project.scripts_dir / "01-setup-secrets.sh")], stdin=terminal, stdout=terminal, stderr=terminal, env=env
     )
     os.close(terminal)
     seen = b""
-    while b"openai-api-key (OpenAI API key): " not in seen:
+    while prompt not in seen:
         ready, _, _ = select.select([controller], [], [], 10)
         assert ready, f"no prompt after {seen!r}"
         seen += os.read(controller, 4096)
@@ -427,7 +440,7 @@ def test_the_prompt_does_not_echo_the_value(project: FakeProject) -> None:
     assert process.wait(timeout=10) == 0
     os.close(controller)
     assert typed.encode() not in seen
-    added = [c["stdin"] for c in project.calls() if c["argv"][:4] == ["secrets", "versions", "add", "openai-api-key"]]
+    added = [c["stdin"] for c in project.calls() if c["argv"][:4] == ["secrets", "versions", "add", OTHER_SECRET]]
     assert added == [typed]
 
 
@@ -488,14 +501,14 @@ def test_the_same_configuration_would_show_a_value_sent_without_the_scripts_prot
 def test_a_secret_whose_versions_are_all_disabled_or_destroyed_gets_a_new_one(project: FakeProject) -> None:
     state = project.state()
     state["services"] = ["secretmanager.googleapis.com"]
-    state["secrets"] = {"jwt-secret": ["DISABLED", "DESTROYED"], "openai-api-key": ["DESTROYED", "ENABLED"]}
+    state["secrets"] = {SECRET: ["DISABLED", "DESTROYED"], OTHER_SECRET: ["DESTROYED", "ENABLED"]}
     project.set_state(state)
     result = project.run("01-setup-secrets.sh")
     assert result.returncode == 0, result.stderr
     changes = project.changes()
-    assert f"secrets versions add jwt-secret {P} --data-file=- {SEALED}" in changes
-    assert not any("openai-api-key" in change for change in changes)
-    assert project.state()["secrets"]["jwt-secret"] == ["DISABLED", "DESTROYED", "ENABLED"]
+    assert f"secrets versions add {SECRET} {P} --data-file=- {SEALED}" in changes
+    assert not any(f" {OTHER_SECRET} " in change for change in changes)
+    assert project.state()["secrets"][SECRET] == ["DISABLED", "DESTROYED", "ENABLED"]
 
 
 def test_a_url_secret_with_only_a_disabled_version_gets_a_user_password_and_url(

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mindmirror_infra.bootstrap.plan import secret_env_var
-from mindmirror_infra.catalog import Catalog, Database, Secret, SecretMount, Service
+from mindmirror_infra.catalog import Catalog, Database, Secret
 from mindmirror_infra.catalog import mindmirror as embedded
 from mindmirror_infra.catalog.addresses import environment_addresses, system_addresses
 from mindmirror_infra.errors import InvalidConfig
@@ -41,7 +41,7 @@ def predicted(catalog: Catalog, env_name: str) -> set[str]:
 def synthesized_addresses(config: Config) -> set[str]:
     addresses = {f"{kind}.{name}" for kind, named in config["resource"].items() for name in named}
     addresses |= {f"output.{name}" for name in config.get("output", {})}
-    return addresses | {move["from"] for move in config.get("moved", [])}
+    return addresses
 
 
 def test_the_predicted_addresses_are_those_the_stacks_write(catalog: Catalog, stacks: dict[str, Config]) -> None:
@@ -137,16 +137,3 @@ def test_a_collision_names_both_entries(catalog: Catalog) -> None:
     assert caught.value.field == f"secrets[{twin}].id"
     assert f"secrets[{original}].id {original!r}" in caught.value.allowed
     assert f"google_secret_manager_secret.{folded(original)}" in caught.value.allowed
-
-
-def test_a_secret_read_grant_address_collision_is_refused(catalog: Catalog) -> None:
-    # <head>-<tail> read by <service> and <head> read by <tail>-<service> were one grant resource.
-    service = next(s for s in catalog.services if any("-" in m.secret for m in s.secrets))
-    secret = next(m.secret for m in service.secrets if "-" in m.secret)
-    head, _, tail = secret.partition("-")
-    reader = Service(f"{tail}-{service.name}", "worker", None, secrets=(SecretMount(head, head),))
-    with pytest.raises(InvalidConfig) as caught:
-        variants.catalog(secrets=(*embedded.SECRETS, Secret(head, "x")), services=(*embedded.SERVICES, reader))
-    assert caught.value.field == f"services[{reader.name}].secrets[{head}].secret"
-    address = f"google_secret_manager_secret_iam_member.{folded(f'{secret}_{service.name}')}"
-    assert address in caught.value.allowed

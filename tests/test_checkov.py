@@ -101,7 +101,6 @@ def test_addresses_come_from_the_line_checkov_reports(prepared: checkov.Prepared
         "in generated/stacks/production/cdk.tf.json: Something"
     ]
     assert [f.address for f in report.skipped] == ["google_x.y"]
-    assert not report.ok
 
 
 TABLE = {
@@ -158,7 +157,7 @@ def test_a_parsing_error_is_a_failure_even_with_nothing_failed(prepared: checkov
     output = {"results": {"failed_checks": []}, "summary": {"passed": 0, "failed": 0, "parsing_errors": 1}}
     (report,) = checkov.reports(output, prepared, {})
     assert report.parsing_errors == 1
-    assert not report.ok
+    assert (report.passed, report.failed) == (0, [])
 
 
 @pytest.mark.parametrize(

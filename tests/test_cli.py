@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.cli import main
 from tests.conftest import REPO
 from tests.test_drift import differing_files
@@ -97,15 +98,18 @@ def test_out_under_a_file_is_refused(tmp_path: Path) -> None:
     assert stderr.startswith(f"error: --out: '{blocker / 'generated'}' is not allowed")
 
 
-def test_list_shows_environments_services_and_counts() -> None:
+def test_list_shows_environments_services_and_counts(catalog: Catalog) -> None:
     code, stdout, _ = invoke("list")
     assert code == 0
-    assert "production: project mindmirror-prod, region us-central1," in stdout
-    assert "staging: project mindmirror-staging" in stdout
-    assert "google_memorystore_instance" in stdout
-    assert "google_vpc_access_connector" not in stdout
-    assert "  celery-worker (worker, database main-db)" in stdout
-    assert "  web-app (port 3000, public)" in stdout
+    for env in catalog.environments:
+        assert f"{env.name}: project {env.project_id}, region {env.region}," in stdout
+    uses_connector = any(env.network.uses_connector for env in catalog.environments)
+    assert ("google_vpc_access_connector" in stdout) == uses_connector
+    assert ("google_memorystore_instance" in stdout) == bool(catalog.redis_users)
+    for service in catalog.services:
+        detail = "worker" if service.kind == "worker" else f"port {service.port}"
+        database = f", database {service.database}" if service.database else ""
+        assert f"  {service.name} ({detail}{database}{', public' if service.public else ''})" in stdout
 
 
 @pytest.fixture

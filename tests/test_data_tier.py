@@ -9,44 +9,49 @@ import pytest
 
 from mindmirror_infra.catalog import Catalog, DatabaseSettings
 from tests import variants
+from tests.conftest import System
 from tests.synth import Config, resources
 from tests.test_catalog import refused
 
 ENVS = ["production", "staging"]
-DATABASES = {
-    "main_db": ("main-db", ["agent", "journal", "habits", "meals"]),
-    "movements_db": ("movements-db", ["movements"]),
-    "practices_db": ("practices-db", ["practices"]),
-    "users_db": ("users-db", ["users"]),
-}
 
 
-@pytest.mark.parametrize("env", ENVS)
-def test_four_instances_with_their_databases(stacks: dict[str, Config], env: str) -> None:
-    instances = resources(stacks[env], "google_sql_database_instance")
-    assert {address: i["name"] for address, i in instances.items()} == {a: n for a, (n, _) in DATABASES.items()}
-    databases = resources(stacks[env], "google_sql_database")
-    expected = {f"{a}_{d}": (a, d) for a, (_, names) in DATABASES.items() for d in names}
-    assert sorted(databases) == sorted(expected)
-    for address, (instance, name) in expected.items():
-        assert databases[address]["name"] == name
-        assert databases[address]["instance"] == f"${{google_sql_database_instance.{instance}.name}}"
+def address(name: str) -> str:
+    return name.replace("-", "_")
 
 
-def test_production_is_highly_available_on_the_strategy_tier(production: Config) -> None:
-    for instance in resources(production, "google_sql_database_instance").values():
-        assert instance["settings"]["tier"] == "db-custom-2-7680"
-        assert instance["settings"]["availability_type"] == "REGIONAL"
-        assert instance["settings"]["disk_size"] == 20
-        assert instance["project"] == "mindmirror-prod"
+def test_an_instance_per_catalog_database_with_its_databases(system: System) -> None:
+    catalog = system.catalog
+    for config in system.stacks.values():
+        instances = resources(config, "google_sql_database_instance")
+        assert {a: i["name"] for a, i in instances.items()} == {
+            address(d.instance): d.instance for d in catalog.databases
+        }
+        databases = resources(config, "google_sql_database")
+        expected = {
+            f"{address(d.instance)}_{name}": (address(d.instance), name)
+            for d in catalog.databases
+            for name in d.databases
+        }
+        assert sorted(databases) == sorted(expected)
+        for key, (instance, name) in expected.items():
+            assert databases[key]["name"] == name
+            assert databases[key]["instance"] == f"${{google_sql_database_instance.{instance}.name}}"
 
 
-def test_staging_is_zonal_and_smaller(staging: Config) -> None:
-    for instance in resources(staging, "google_sql_database_instance").values():
-        assert instance["settings"]["tier"] == "db-custom-1-3840"
-        assert instance["settings"]["availability_type"] == "ZONAL"
-        assert instance["settings"]["disk_size"] == 10
-        assert instance["project"] == "mindmirror-staging"
+def test_each_environment_sizes_its_instances(stacks: dict[str, Config], catalog: Any) -> None:
+    for env in catalog.environments:
+        sizing = env.database
+        for instance in resources(stacks[env.name], "google_sql_database_instance").values():
+            assert instance["settings"]["tier"] == sizing.tier
+            assert instance["settings"]["availability_type"] == ("REGIONAL" if sizing.high_availability else "ZONAL")
+            assert instance["settings"]["disk_size"] == sizing.disk_size_gb
+            assert instance["project"] == env.project_id
+
+
+def test_production_is_highly_available_and_staging_is_not(catalog: Any) -> None:
+    assert catalog.environment("production").database.high_availability is True
+    assert catalog.environment("staging").database.high_availability is False
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -80,12 +85,14 @@ def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config],
         assert instance["lifecycle"] == {"prevent_destroy": True}
 
 
-@pytest.mark.parametrize(("env", "project"), [("production", "mindmirror-prod"), ("staging", "mindmirror-staging")])
-def test_documents_bucket_is_named_after_the_project(stacks: dict[str, Config], env: str, project: str) -> None:
+@pytest.mark.parametrize("env", ENVS)
+def test_documents_bucket_is_named_after_the_project(stacks: dict[str, Config], env: str, catalog: Any) -> None:
+    settings = catalog.environment(env)
+    project = settings.project_id
     buckets = resources(stacks[env], "google_storage_bucket")
     assert list(buckets) == ["documents"]
     bucket = buckets["documents"]
-    assert (bucket["name"], bucket["location"], bucket["project"]) == (f"{project}-documents", "us-central1", project)
+    assert (bucket["name"], bucket["location"], bucket["project"]) == (f"{project}-documents", settings.region, project)
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"
     assert bucket["versioning"] == {"enabled": True}
@@ -96,7 +103,8 @@ def test_documents_bucket_is_named_after_the_project(stacks: dict[str, Config], 
 def test_documents_bucket_name_can_be_set(catalog: Any) -> None:
     changed = variants.with_production(documents_bucket="mindmirror-docs")
     assert changed.environment("production").documents_bucket == "mindmirror-docs"
-    assert catalog.environment("staging").documents_bucket == "mindmirror-staging-documents"
+    staging = catalog.environment("staging")
+    assert staging.documents_bucket == f"{staging.project_id}-documents"
 
 
 DB = "environments[production].database"

@@ -95,7 +95,9 @@ def test_a_removed_secret_mount_updates_the_service_and_revokes_its_grant_row(
         for m in s.secrets
         if m.secret != url_secrets.get(s.database or "") and [n.secret for n in s.secrets].count(m.secret) == 1
     )
-    variant = variants.with_service(service.name, secrets=tuple(m for m in service.secrets if m != mount))
+    variant = variants.with_service(
+        service.name, variants.EMBEDDED, secrets=tuple(m for m in service.secrets if m != mount)
+    )
     stack = stack_of(result := compared(production, synthesized_production(variant, tmp_path / "out")))
 
     row = f'google_secret_manager_secret_iam_member.grants["{mount.secret}/{service.name}"]'
@@ -118,7 +120,8 @@ def test_a_renamed_service_is_destroyed_and_created_unless_a_moved_block_carries
 ) -> None:
     service, variant = first_valid(
         lambda s: variants.catalog(
-            services=tuple(replace(t, name=f"{s.name}-v2") if t == s else t for t in catalog.services)
+            variants.EMBEDDED,
+            services=tuple(replace(t, name=f"{s.name}-v2") if t == s else t for t in catalog.services),
         ),
         tuple(s for s in catalog.services if s.port),
     )
@@ -181,7 +184,8 @@ def test_a_database_tier_change_updates_every_instance_in_place(
     assert tier != catalog.environment(ENV).database.tier
     stack = stack_of(
         result := compared(
-            production, synthesized_production(variants.with_production_part("database", tier=tier), tmp_path)
+            production,
+            synthesized_production(variants.with_production_part("database", variants.EMBEDDED, tier=tier), tmp_path),
         )
     )
     instances = [c for c in stack.resources if c.resource_type == "google_sql_database_instance"]
@@ -198,8 +202,10 @@ def test_a_forcenew_change_replaces_the_resource(catalog: Catalog, tmp_path: Pat
     cidr = "10.8.0.16/28"
     assert cidr != network.connector_cidr
     # The connector exists only when the environment chooses it for its services.
-    with_connector = variants.with_production_part("network", service_egress="connector")
-    variant = variants.with_production_part("network", service_egress="connector", connector_cidr=cidr)
+    with_connector = variants.with_production_part("network", variants.EMBEDDED, service_egress="connector")
+    variant = variants.with_production_part(
+        "network", variants.EMBEDDED, service_egress="connector", connector_cidr=cidr
+    )
     before = synthesized_production(with_connector, tmp_path / "before")
     stack = stack_of(result := compared(before, synthesized_production(variant, tmp_path / "after")))
     (connector,) = [c for c in stack.resources if c.resource_type == "google_vpc_access_connector"]

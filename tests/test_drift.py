@@ -13,7 +13,7 @@ from click.testing import Result
 
 from mindmirror_infra.bootstrap.render import render
 from mindmirror_infra.catalog import Catalog
-from mindmirror_infra.output import is_tofu_working_file
+from mindmirror_infra.output import TOFU_WORKING_FILES
 from tests.conftest import REPO
 from tests.synth import Config
 
@@ -24,7 +24,7 @@ def differing_files(committed: Path, fresh: Path) -> list[str]:
     OpenTofu's working files (``tofu init`` in a stack folder) are not output.
     """
     committed_files = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()}
-    committed_files = {p for p in committed_files if not is_tofu_working_file(p)}
+    committed_files = {p for p in committed_files if not set(p.parts) & set(TOFU_WORKING_FILES)}
     fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
     differing = committed_files ^ fresh_files
     for path in committed_files & fresh_files:

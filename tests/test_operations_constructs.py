@@ -87,9 +87,10 @@ def test_cloud_run_alerts_cover_services_as_revisions_and_worker_pools_as_worker
     documentation = policies["cloud_run_worker_pool_cpu_utilization"]["documentation"]
     assert documentation["subject"].endswith(": $${resource.label.worker_pool_name}")
     assert (
-        "gcloud run worker-pools update-instance-split $${resource.label.worker_pool_name} "
+        "gcloud beta run worker-pools deploy $${resource.label.worker_pool_name} --image <IMAGE>@sha256:<DIGEST> "
         in (documentation["content"])
     )
+    assert "update-instance-split" not in documentation["content"]
 
 
 def test_cloud_run_alerts_without_worker_pools_have_no_worker_pool_policy() -> None:

@@ -50,23 +50,11 @@ def system_addresses(catalog: Catalog) -> Iterator[NamedAddress]:
         if service.public:
             yield NamedAddress(f"{where}.name", service.name, f"google_monitoring_uptime_check_config.{name}")
             yield NamedAddress(f"{where}.name", service.name, f"google_monitoring_alert_policy.uptime_{name}")
-        # A grant's address as a resource of its own: its moved block's source.
-        for mount in service.secrets:
-            yield _secret_read(f"{where}.secrets[{mount.volume}].secret", mount.secret, service.name)
-        for invoker in service.invokers:
-            yield NamedAddress(
-                f"{where}.invokers",
-                invoker,
-                f"google_cloud_run_v2_service_iam_member.{address_name(service.name, 'invoker', invoker)}",
-                of=service.name,
-            )
     for job in catalog.migration_jobs:
         where = f"databases[{job.database.instance}].instance"
         name = address_name(job.name)
         yield NamedAddress(where, job.database.instance, f"google_service_account.{name}")
         yield NamedAddress(where, job.database.instance, f"google_cloud_run_v2_job.{name}")
-        for mount in job.secrets:
-            yield _secret_read(where, job.database.instance, job.name, secret=mount.secret)
 
 
 def environment_addresses(env: Environment) -> Iterator[NamedAddress]:
@@ -77,8 +65,3 @@ def environment_addresses(env: Environment) -> Iterator[NamedAddress]:
             email,
             f"google_monitoring_notification_channel.{address_name('email', email)}",
         )
-
-
-def _secret_read(field: str, name: str, account: str, *, secret: str = "") -> NamedAddress:
-    address = address_name(secret or name, account)
-    return NamedAddress(field, name, f"google_secret_manager_secret_iam_member.{address}", of=f"{secret}/{account}")

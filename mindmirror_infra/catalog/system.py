@@ -145,6 +145,10 @@ class Service:
         redis: uses the environment's Redis: receives ``REDIS_URL`` and
             ``REDIS_CA_CERTS`` and may sign in to it with its own account (IAM
             authentication). Default ``False``.
+        smoke: a shell command the deploy workflow runs from the application
+            repository's root after the health check passes, with ``SERVICE_URL``
+            (and, for a private service, ``ID_TOKEN``) set; a non-zero exit rolls
+            the deploy back. Default: none.
     """
 
     name: str
@@ -161,6 +165,7 @@ class Service:
     health_path: str = "/health"
     database_pool_size: int = 5
     redis: bool = False
+    smoke: str = ""
 
     def __post_init__(self) -> None:
         where = f"services[{self.name}]"
@@ -189,6 +194,8 @@ class Service:
                 )
             rules.check_name(f"{where}.database_name", self.database_name, rules.POSTGRES_DATABASE_NAME)
         rules.check_http_path(f"{where}.health_path", self.health_path)
+        if "\n" in self.smoke or "\0" in self.smoke:
+            raise InvalidConfig(f"{where}.smoke", self.smoke, "expected one line of shell")
         for mount in self.secrets:
             if not isinstance(mount, SecretMount):
                 raise InvalidConfig(f"{where}.secrets", mount, "expected a SecretMount(volume, secret)")

@@ -87,10 +87,6 @@ class Bucket(Construct):
         )
         self._readers: dict[str, StorageBucketIamMember] = {}
 
-    @property
-    def name(self) -> str:
-        return self.props.name
-
     def grant_read(self, account: ServiceAccount) -> StorageBucketIamMember:
         """Lets ``account`` read the objects of this bucket, and no other; returns the grant.
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from cdktn import ITerraformDependable, TerraformResourceLifecycle
 from cdktn_provider_google.cloud_run_v2_job import (
     CloudRunV2Job,
     CloudRunV2JobTemplate,
@@ -20,12 +20,9 @@ from cdktn_provider_google.cloud_run_v2_job import (
     CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
 )
 from cdktn_provider_google.cloud_run_v2_job_iam_member import CloudRunV2JobIamMember
-from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
-from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.service_account import ServiceAccount
 
 # CI points the job at the image it just built (`gcloud run jobs update
 # --image`, run.jobs.update) and runs it (`gcloud run jobs execute --wait`,
@@ -66,76 +63,50 @@ class CloudRunJobProps:
         self.workload.check_size(fractional_cpu=False)
 
 
-class CloudRunJob(Construct):
+class CloudRunJob(workload.CloudRunWorkload[CloudRunJobProps, CloudRunV2Job]):
     """A job addressed ``google_cloud_run_v2_job.<name>``: one task per run, its own
     account with its secrets granted before it exists, egress to private ranges
     into the VPC (``WorkloadProps.egress``). A job holds no state, so its deletion protection
     stays at the provider's default.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        props: CloudRunJobProps,
-        *,
-        depends_on: tuple[ITerraformDependable, ...] = (),
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.props = props
-        spec = props.workload
-        grants = workload.grant_secrets(spec)
-        self.resource = pin(
-            CloudRunV2Job(
-                self,
-                "job",
-                project=spec.project_id,
-                location=spec.region,
-                name=spec.name,
-                template=CloudRunV2JobTemplate(
-                    task_count=1,
-                    parallelism=1,
-                    template=CloudRunV2JobTemplateTemplate(
-                        service_account=spec.account.email,
-                        timeout=f"{props.timeout_seconds}s",
-                        max_retries=props.max_retries,
-                        vpc_access=workload.private_egress(
-                            spec,
-                            CloudRunV2JobTemplateTemplateVpcAccess,
-                            CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
-                        ),
-                        volumes=workload.volumes(
-                            spec,
-                            CloudRunV2JobTemplateTemplateVolumes,
-                            CloudRunV2JobTemplateTemplateVolumesSecret,
-                            CloudRunV2JobTemplateTemplateVolumesSecretItems,
-                        ),
-                        containers=[
-                            CloudRunV2JobTemplateTemplateContainers(
-                                image=spec.image,
-                                resources=CloudRunV2JobTemplateTemplateContainersResources(
-                                    limits=workload.limits(spec)
-                                ),
-                                env=workload.env_vars(spec, CloudRunV2JobTemplateTemplateContainersEnv),
-                                volume_mounts=workload.volume_mounts(
-                                    spec, CloudRunV2JobTemplateTemplateContainersVolumeMounts
-                                ),
-                            )
-                        ],
+    GRANTS = GRANTS
+    IGNORED_AFTER_DEPLOY = IGNORED_AFTER_DEPLOY
+
+    def _resource(self, common: dict[str, Any]) -> CloudRunV2Job:
+        props, spec = self.props, self.props.workload
+        return CloudRunV2Job(
+            self,
+            "job",
+            **common,
+            template=CloudRunV2JobTemplate(
+                task_count=1,
+                parallelism=1,
+                template=CloudRunV2JobTemplateTemplate(
+                    service_account=spec.account.email,
+                    timeout=f"{props.timeout_seconds}s",
+                    max_retries=props.max_retries,
+                    vpc_access=workload.private_egress(
+                        spec,
+                        CloudRunV2JobTemplateTemplateVpcAccess,
+                        CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
                     ),
+                    volumes=workload.volumes(
+                        spec,
+                        CloudRunV2JobTemplateTemplateVolumes,
+                        CloudRunV2JobTemplateTemplateVolumesSecret,
+                        CloudRunV2JobTemplateTemplateVolumesSecretItems,
+                    ),
+                    containers=[
+                        CloudRunV2JobTemplateTemplateContainers(
+                            image=spec.image,
+                            resources=CloudRunV2JobTemplateTemplateContainersResources(limits=workload.limits(spec)),
+                            env=workload.env_vars(spec, CloudRunV2JobTemplateTemplateContainersEnv),
+                            volume_mounts=workload.volume_mounts(
+                                spec, CloudRunV2JobTemplateTemplateContainersVolumeMounts
+                            ),
+                        )
+                    ],
                 ),
-                depends_on=[*grants, *depends_on],
-                lifecycle=TerraformResourceLifecycle(ignore_changes=list(IGNORED_AFTER_DEPLOY)),
             ),
-            spec.name,
         )
-        self._grants = workload.WorkloadGrants(GRANTS, spec, self.resource)
-
-    @property
-    def name(self) -> str:
-        return self.props.workload.name
-
-    def grant_deploy(self, account: ServiceAccount) -> CloudRunV2JobIamMember:
-        """Lets ``account`` set this job's image and run it."""
-        member: CloudRunV2JobIamMember = self._grants.grant_deploy(account)
-        return member

@@ -19,16 +19,14 @@ class WorkloadKind:
         resource_type: the monitored resource type of its metrics and log entries.
         name_label: the resource label holding the workload's name.
         revisions: the gcloud command listing its revisions, up to the name.
-        rollback: the gcloud command sending everything to one revision, up to the name.
-        rolled_back: what the rollback sends to that revision.
+        deploy: the gcloud command deploying an image into it, up to the name.
     """
 
     noun: str
     resource_type: str
     name_label: str
     revisions: str
-    rollback: str
-    rolled_back: str
+    deploy: str
 
     @property
     def group_by(self) -> str:
@@ -51,16 +49,14 @@ SERVICES = WorkloadKind(
     resource_type="cloud_run_revision",
     name_label="service_name",
     revisions="gcloud run revisions list --service",
-    rollback="gcloud run services update-traffic",
-    rolled_back="traffic",
+    deploy="gcloud run deploy",
 )
 # A worker pool is not a service: Cloud Monitoring and Cloud Logging report it
-# as its own resource type, and gcloud splits its instances, not its traffic.
+# as its own resource type; gcloud has its commands in the beta track only.
 WORKER_POOLS = WorkloadKind(
     noun="worker pool",
     resource_type="cloud_run_worker_pool",
     name_label="worker_pool_name",
-    revisions="gcloud run worker-pools revisions list --worker-pool",
-    rollback="gcloud run worker-pools update-instance-split",
-    rolled_back="instances",
+    revisions="gcloud beta run worker-pools revisions list --worker-pool",
+    deploy="gcloud beta run worker-pools deploy",
 )

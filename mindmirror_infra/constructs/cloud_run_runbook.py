@@ -17,6 +17,9 @@ def runbook(
     """Markdown: ``first_look``, then the workload's errors, its revisions and how to roll back.
 
     ``name`` defaults to the incident's workload, filled in by Cloud Monitoring.
+    Rolling back redeploys an earlier image by digest, which the next apply
+    keeps; never a traffic change, which it reverts
+    (docs/decisions/0010-rollback-by-digest.md).
     """
     workload = name or kind.incident_name
     target = f"--region {region} --project {project_id}"
@@ -29,12 +32,20 @@ def runbook(
         f'resource.labels.{kind.name_label}={workload} AND severity>=ERROR" '
         f"--project {project_id} --limit 50 --format json",
         "",
-        "2. See whether it started with a new revision:",
+        "2. See whether it started with a new revision, and which image each revision runs:",
         "",
-        f"       {kind.revisions} {workload} {target}",
+        f"       {kind.revisions} {workload} {target} --format 'table(metadata.name,status.imageDigest)'",
         "",
-        f"3. If the newest revision is the cause, send all {kind.rolled_back} back to the previous one:",
+        "3. If the newest revision is the cause, run the image before it again. The application "
+        "repository's rollback workflow redeploys it by digest, checks its health and says what runs now:",
         "",
-        f"       {kind.rollback} {workload} --to-revisions <PREVIOUS_REVISION>=100 {target}",
+        f"       gh workflow run rollback.yml -f environment=<ENVIRONMENT> -f service={workload} -f target=previous",
+        "",
+        "   or by hand, with the previous revision's image from step 2:",
+        "",
+        f"       {kind.deploy} {workload} --image <IMAGE>@sha256:<DIGEST> {target}",
+        "",
+        "   The next `tofu apply` keeps that image. Do not move traffic to an old revision instead: "
+        "the infrastructure sends all traffic to the latest revision, and the next apply sends it back.",
     ]
     return "\n".join(lines).lstrip("\n") + "\n"

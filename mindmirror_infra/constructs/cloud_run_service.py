@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
-from cdktn import ITerraformDependable, TerraformResourceLifecycle
 from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
@@ -27,11 +27,9 @@ from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTraffic,
 )
 from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
-from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
-from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
 
@@ -158,7 +156,7 @@ class CloudRunServiceProps:
         validation.check_unique(f"{where}.tag", (t.tag for t in self.traffic if t.tag))
 
 
-class CloudRunService(Construct):
+class CloudRunService(workload.CloudRunWorkload[CloudRunServiceProps, CloudRunV2Service]):
     """A Cloud Run service addressed ``google_cloud_run_v2_service.<name>``.
 
     - runs as its own account; each mounted secret is granted to that account
@@ -174,44 +172,29 @@ class CloudRunService(Construct):
     - images deployed by CI are not reverted (``IGNORED_AFTER_DEPLOY``).
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        props: CloudRunServiceProps,
-        *,
-        depends_on: tuple[ITerraformDependable, ...] = (),
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.props = props
-        spec = props.workload
-        grants = workload.grant_secrets(spec)
-        self.resource = pin(
-            CloudRunV2Service(
-                self,
-                "service",
-                project=spec.project_id,
-                location=spec.region,
-                name=spec.name,
-                ingress=props.ingress,
-                invoker_iam_disabled=props.public,
-                deletion_protection=True,
-                template=self._template(),
-                traffic=[
-                    CloudRunV2ServiceTraffic(
-                        type=REVISION if t.revision else LATEST,
-                        revision=t.revision or None,
-                        percent=t.percent,
-                        tag=t.tag or None,
-                    )
-                    for t in props.traffic
-                ],
-                depends_on=[*grants, *depends_on],
-                lifecycle=TerraformResourceLifecycle(ignore_changes=list(IGNORED_AFTER_DEPLOY)),
-            ),
-            spec.name,
+    GRANTS = GRANTS
+    IGNORED_AFTER_DEPLOY = IGNORED_AFTER_DEPLOY
+
+    def _resource(self, common: dict[str, Any]) -> CloudRunV2Service:
+        props = self.props
+        return CloudRunV2Service(
+            self,
+            "service",
+            **common,
+            ingress=props.ingress,
+            invoker_iam_disabled=props.public,
+            deletion_protection=True,
+            template=self._template(),
+            traffic=[
+                CloudRunV2ServiceTraffic(
+                    type=REVISION if t.revision else LATEST,
+                    revision=t.revision or None,
+                    percent=t.percent,
+                    tag=t.tag or None,
+                )
+                for t in props.traffic
+            ],
         )
-        self._grants = workload.WorkloadGrants(GRANTS, spec, self.resource)
 
     def _template(self) -> CloudRunV2ServiceTemplate:
         props, spec = self.props, self.props.workload
@@ -258,10 +241,6 @@ class CloudRunService(Construct):
             ],
         )
 
-    @property
-    def name(self) -> str:
-        return self.props.workload.name
-
     @cached_property
     def url(self) -> str:
         return self.resource.uri
@@ -274,10 +253,5 @@ class CloudRunService(Construct):
                 account.account_id,
                 "a public service has no invoker check; expected no invokers",
             )
-        member: CloudRunV2ServiceIamMember = self._grants.grant(INVOKER_ROLE, "invoker", account)
-        return member
-
-    def grant_deploy(self, account: ServiceAccount) -> CloudRunV2ServiceIamMember:
-        """Lets ``account`` deploy new revisions of this service (``gcloud run deploy``)."""
-        member: CloudRunV2ServiceIamMember = self._grants.grant_deploy(account)
+        member: CloudRunV2ServiceIamMember = self._grants.grant(INVOKER_ROLE, account)
         return member

@@ -14,8 +14,8 @@ Why a worker pool rather than a Cloud Run service with CPU always allocated:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from cdktn import ITerraformDependable, TerraformResourceLifecycle
 from cdktn_provider_google.cloud_run_v2_worker_pool import (
     CloudRunV2WorkerPool,
     CloudRunV2WorkerPoolScaling,
@@ -31,12 +31,9 @@ from cdktn_provider_google.cloud_run_v2_worker_pool import (
     CloudRunV2WorkerPoolTemplateVpcAccessNetworkInterfaces,
 )
 from cdktn_provider_google.cloud_run_v2_worker_pool_iam_member import CloudRunV2WorkerPoolIamMember
-from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
-from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
 
 # `gcloud run worker-pools deploy` needs run.workerpools.get and .update on the
@@ -82,7 +79,7 @@ class CloudRunWorkerPoolProps:
         self.workload.check_size(fractional_cpu=False)
 
 
-class CloudRunWorkerPool(Construct):
+class CloudRunWorkerPool(workload.CloudRunWorkload[CloudRunWorkerPoolProps, CloudRunV2WorkerPool]):
     """A worker pool addressed ``google_cloud_run_v2_worker_pool.<name>``.
 
     A fixed number of instances (manual scaling: a queue consumer has no request
@@ -91,63 +88,35 @@ class CloudRunWorkerPool(Construct):
     (the provider's default), and images deployed by CI kept.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        props: CloudRunWorkerPoolProps,
-        *,
-        depends_on: tuple[ITerraformDependable, ...] = (),
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.props = props
-        spec = props.workload
-        grants = workload.grant_secrets(spec)
-        self.resource = pin(
-            CloudRunV2WorkerPool(
-                self,
-                "worker_pool",
-                project=spec.project_id,
-                location=spec.region,
-                name=spec.name,
-                deletion_protection=True,
-                scaling=CloudRunV2WorkerPoolScaling(scaling_mode="MANUAL", manual_instance_count=props.instances),
-                template=CloudRunV2WorkerPoolTemplate(
-                    service_account=spec.account.email,
-                    vpc_access=workload.private_egress(
-                        spec,
-                        CloudRunV2WorkerPoolTemplateVpcAccess,
-                        CloudRunV2WorkerPoolTemplateVpcAccessNetworkInterfaces,
-                    ),
-                    volumes=workload.volumes(
-                        spec,
-                        CloudRunV2WorkerPoolTemplateVolumes,
-                        CloudRunV2WorkerPoolTemplateVolumesSecret,
-                        CloudRunV2WorkerPoolTemplateVolumesSecretItems,
-                    ),
-                    containers=[
-                        CloudRunV2WorkerPoolTemplateContainers(
-                            image=spec.image,
-                            resources=CloudRunV2WorkerPoolTemplateContainersResources(limits=workload.limits(spec)),
-                            env=workload.env_vars(spec, CloudRunV2WorkerPoolTemplateContainersEnv),
-                            volume_mounts=workload.volume_mounts(
-                                spec, CloudRunV2WorkerPoolTemplateContainersVolumeMounts
-                            ),
-                        )
-                    ],
+    GRANTS = GRANTS
+    IGNORED_AFTER_DEPLOY = IGNORED_AFTER_DEPLOY
+
+    def _resource(self, common: dict[str, Any]) -> CloudRunV2WorkerPool:
+        spec = self.props.workload
+        return CloudRunV2WorkerPool(
+            self,
+            "worker_pool",
+            **common,
+            deletion_protection=True,
+            scaling=CloudRunV2WorkerPoolScaling(scaling_mode="MANUAL", manual_instance_count=self.props.instances),
+            template=CloudRunV2WorkerPoolTemplate(
+                service_account=spec.account.email,
+                vpc_access=workload.private_egress(
+                    spec, CloudRunV2WorkerPoolTemplateVpcAccess, CloudRunV2WorkerPoolTemplateVpcAccessNetworkInterfaces
                 ),
-                depends_on=[*grants, *depends_on],
-                lifecycle=TerraformResourceLifecycle(ignore_changes=list(IGNORED_AFTER_DEPLOY)),
+                volumes=workload.volumes(
+                    spec,
+                    CloudRunV2WorkerPoolTemplateVolumes,
+                    CloudRunV2WorkerPoolTemplateVolumesSecret,
+                    CloudRunV2WorkerPoolTemplateVolumesSecretItems,
+                ),
+                containers=[
+                    CloudRunV2WorkerPoolTemplateContainers(
+                        image=spec.image,
+                        resources=CloudRunV2WorkerPoolTemplateContainersResources(limits=workload.limits(spec)),
+                        env=workload.env_vars(spec, CloudRunV2WorkerPoolTemplateContainersEnv),
+                        volume_mounts=workload.volume_mounts(spec, CloudRunV2WorkerPoolTemplateContainersVolumeMounts),
+                    )
+                ],
             ),
-            spec.name,
         )
-        self._grants = workload.WorkloadGrants(GRANTS, spec, self.resource)
-
-    @property
-    def name(self) -> str:
-        return self.props.workload.name
-
-    def grant_deploy(self, account: ServiceAccount) -> CloudRunV2WorkerPoolIamMember:
-        """Lets ``account`` deploy new revisions of this pool."""
-        member: CloudRunV2WorkerPoolIamMember = self._grants.grant_deploy(account)
-        return member

@@ -11,17 +11,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from cdktn import TerraformResource
+from cdktn import ITerraformDependable, TerraformResource, TerraformResourceLifecycle
 from cdktn_provider_google.cloud_run_v2_job import CloudRunV2Job
 from cdktn_provider_google.cloud_run_v2_service import CloudRunV2Service
 from cdktn_provider_google.cloud_run_v2_worker_pool import CloudRunV2WorkerPool
 from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.cloud_run_sizes import check_size
-from mindmirror_infra.constructs.addresses import address_name
+from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, row_key
 from mindmirror_infra.constructs.secret import Secret
 from mindmirror_infra.constructs.service_account import ServiceAccount
@@ -197,8 +198,7 @@ class WorkloadGrants:
     """Grants on one service, job or pool (``resource``), rows of the stack's table of its IAM member type (``kind``).
 
     Rows are keyed ``<workload>/<role>/<account>`` and name the workload by a
-    reference to its name, so the grant follows the resource. A grant was
-    addressed ``<workload>_<purpose>_<account>`` as a resource of its own.
+    reference to its name, so the grant follows the resource.
     """
 
     def __init__(self, kind: TableKind, props: WorkloadProps, resource: CloudRunResource) -> None:
@@ -212,7 +212,7 @@ class WorkloadGrants:
         """The workload's name as a reference, read once for all its grants (each read is a jsii round trip)."""
         return self._resource.name
 
-    def grant(self, role: str, purpose: str, account: ServiceAccount) -> Any:
+    def grant(self, role: str, account: ServiceAccount) -> Any:
         return self._tables.grant(
             self._kind,
             row_key(self._props.name, role, account.account_id),
@@ -223,14 +223,68 @@ class WorkloadGrants:
                 "role": role,
                 "member": account.member,
             },
-            was=address_name(self._props.name, purpose, account.account_id),
         )
 
     def grant_deploy(self, account: ServiceAccount) -> Any:
         """``run.developer``: deploy new revisions, or set a job's image and run it; nothing else."""
-        return self.grant(DEPLOYER_ROLE, "deployer", account)
+        return self.grant(DEPLOYER_ROLE, account)
 
 
 def workload_grants(member_type: Callable[..., TerraformResource], resource_type: str) -> TableKind:
     """The grant table of one Cloud Run IAM member type."""
     return TableKind(member_type, resource_type, fields=("project", "location", "name", "role", "member"))
+
+
+class HasWorkload(Protocol):
+    @property
+    def workload(self) -> WorkloadProps: ...
+
+
+P = TypeVar("P", bound=HasWorkload)
+R = TypeVar("R", bound=CloudRunResource)
+
+
+class CloudRunWorkload(Construct, Generic[P, R]):
+    """What a Cloud Run service, worker pool and job share as constructs.
+
+    The resource (``_resource``, per kind) is addressed by the workload's name,
+    created after the grants of the secrets it mounts (a revision that cannot
+    read its secrets fails to start) and keeps what CI deploys
+    (``IGNORED_AFTER_DEPLOY`` of each kind); grants on it are rows of the
+    stack's table of ``GRANTS``.
+    """
+
+    GRANTS: ClassVar[TableKind]
+    IGNORED_AFTER_DEPLOY: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self, scope: Construct, construct_id: str, props: P, *, depends_on: tuple[ITerraformDependable, ...] = ()
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        spec = props.workload
+        after = [*grant_secrets(spec), *depends_on]
+        self.resource: R = pin(self._resource(self._common(spec, after)), spec.name)
+        self._grants = WorkloadGrants(self.GRANTS, spec, self.resource)
+
+    def _common(self, spec: WorkloadProps, depends_on: list[Any]) -> dict[str, Any]:
+        """The resource's arguments every kind sets alike."""
+        return {
+            "project": spec.project_id,
+            "location": spec.region,
+            "name": spec.name,
+            "depends_on": depends_on,
+            "lifecycle": TerraformResourceLifecycle(ignore_changes=list(self.IGNORED_AFTER_DEPLOY)),
+        }
+
+    def _resource(self, common: dict[str, Any]) -> R:
+        """The kind's resource, built with ``common`` and its own template."""
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return self.props.workload.name
+
+    def grant_deploy(self, account: ServiceAccount) -> Any:
+        """Lets ``account`` deploy this workload (``run.developer`` on it alone); returns the table resource."""
+        return self._grants.grant_deploy(account)

@@ -227,15 +227,6 @@ class CloudSqlInstance(Construct):
             for database in props.databases
         }
 
-    @property
-    def name(self) -> str:
-        return self.props.name
-
-    @property
-    def connection_name(self) -> str:
-        """``<project>:<region>:<instance>``, as the Cloud SQL connectors name it."""
-        return self.instance.connection_name
-
     def grant_connect(self, account: ServiceAccount) -> ProjectIamMember:
         """Lets ``account`` connect to this instance, and no other; returns the table resource that holds the grant.
 

@@ -58,7 +58,7 @@ class ErrorLogMetric(Construct):
         super().__init__(scope, construct_id)
         self.name = props.name
         resource_types = " OR ".join(f'resource.type="{kind.resource_type}"' for kind in COUNTED)
-        self.metric = pin(
+        pin(
             LoggingMetric(
                 self,
                 "metric",

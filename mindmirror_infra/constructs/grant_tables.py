@@ -9,25 +9,24 @@ and a change of access is one row of it.
 
 Grant helpers (``Secret.grant_read``, ``ServiceAccount.grant_project_role``,
 ...) add the rows as workloads are wired; the map is written when the stack
-is synthesized. Each row also carries a ``moved`` block from the address the
-grant had as a resource of its own, so a stack applied before keeps every
-binding in place (an IAM member destroyed after its replacement is created
-would remove the binding both manage).
+is synthesized. The tables of a stack are a construct of it, found through the
+construct tree (``GrantTables.of``).
+
+No grant was ever applied as a resource of its own, so the tables carry no
+``moved`` blocks: docs/decisions/0012-address-baseline.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-from weakref import WeakKeyDictionary
+from typing import Any
 
-from cdktn import TerraformElement, TerraformIterator, TerraformResource, TerraformStack, Token
+from cdktn import TerraformIterator, TerraformResource, TerraformStack, Token
 from constructs import Construct
 
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.lazy import at_synthesis
-from mindmirror_infra.instances import instance_address
 
 
 def each_value(field_name: str) -> str:
@@ -72,34 +71,28 @@ def row_key(*parts: str) -> str:
 class GrantTable:
     """The grants of one kind in one stack, addressed ``<type>.<name>["<key>"]``."""
 
-    def __init__(self, stack: TerraformStack, kind: TableKind, moves: dict[str, str]) -> None:
+    def __init__(self, stack: TerraformStack, kind: TableKind) -> None:
         self.kind = kind
         self._rows: dict[str, dict[str, str]] = {}
-        self._moves = moves
         rows = TerraformIterator.from_map(Token.as_any_map(at_synthesis(self._sorted_rows)))
         self.resource = pin(
             kind.member_type(stack, f"{kind.resource_type}-{kind.name}", for_each=rows, **kind.resource_attributes()),
             kind.name,
         )
 
-    def grant(self, key: str, row: Mapping[str, str], was: str) -> TerraformResource:
+    def grant(self, key: str, row: Mapping[str, str]) -> TerraformResource:
         """Adds ``row`` under ``key`` and returns the table's resource; granting the same again changes nothing.
 
-        ``was`` is the name the grant had as a resource of its own. A different
-        row, or a different old name, under a key already granted is refused:
-        one of the two grants would be lost; so is an old name another grant had.
+        A different row under a key already granted is refused: one of the two
+        grants would be lost.
         """
         kind = self.kind
         if sorted(row) != sorted(kind.fields):
             raise ValueError(f"a {kind.resource_type} row has {sorted(kind.fields)}, not {sorted(row)}")
-        source, target = f"{kind.resource_type}.{was}", instance_address(kind.resource_type, kind.name, key)
         granted = self._rows.get(key)
-        if granted is None and self._moves.get(source, target) != target:
-            raise ValueError(f"{source} was another grant, moved to {self._moves[source]}")
         if granted is None:
             self._rows[key] = dict(row)
-            self._moves[source] = target
-        elif granted != dict(row) or self._moves.get(source) != target:
+        elif granted != dict(row):
             raise ValueError(f"{kind.resource_type}.{kind.name}[{key!r}] is granted already, differently")
         return self.resource
 
@@ -107,46 +100,30 @@ class GrantTable:
         return dict(sorted(self._rows.items()))
 
 
-class GrantTables:
-    """The grant tables of one stack, each made with its first grant, and their ``moved`` blocks."""
+class GrantTables(Construct):
+    """The grant tables of one stack, each made with its first grant: a child of the stack, ``grant-tables``."""
 
-    _of_stack: ClassVar[WeakKeyDictionary[TerraformStack, GrantTables]] = WeakKeyDictionary()
+    CONSTRUCT_ID = "grant-tables"
 
     def __init__(self, stack: TerraformStack) -> None:
+        super().__init__(stack, self.CONSTRUCT_ID)
         self._stack = stack
         self._tables: dict[tuple[str, str], GrantTable] = {}
-        self._moves: dict[str, str] = {}
 
     @classmethod
     def of(cls, scope: Construct) -> GrantTables:
-        """The tables of the stack that holds ``scope``."""
+        """The tables of the stack that holds ``scope``, made on first use."""
         stack = scope if isinstance(scope, TerraformStack) else TerraformStack.of(scope)
-        tables = cls._of_stack.get(stack)
-        if tables is None:
-            tables = cls._of_stack[stack] = GrantTables(stack)
-        return tables
+        found = stack.node.try_find_child(cls.CONSTRUCT_ID)
+        if found is None:
+            return cls(stack)
+        if not isinstance(found, GrantTables):
+            raise TypeError(f"{stack.node.path}/{cls.CONSTRUCT_ID} is a {type(found).__name__}, not the grant tables")
+        return found
 
-    def grant(self, kind: TableKind, key: str, row: Mapping[str, str], was: str) -> Any:
+    def grant(self, kind: TableKind, key: str, row: Mapping[str, str]) -> Any:
         """Adds a row to the table of ``kind``; returns the table's resource (see ``GrantTable.grant``)."""
-        if not self._tables:
-            # With the first table, so a stack without grants has no moved list.
-            MovedBlocks(self._stack, "grant-table-moves", self._moves)
         table = self._tables.get((kind.resource_type, kind.name))
         if table is None:
-            table = self._tables[(kind.resource_type, kind.name)] = GrantTable(self._stack, kind, self._moves)
-        return table.grant(key, row, was)
-
-
-class MovedBlocks(TerraformElement):
-    """``moved`` blocks, ``from -> to``, written when the stack is synthesized.
-
-    cdktn merges them with the ``moved`` blocks it writes itself (``move_from_id``),
-    which an override of the stack's ``moved`` list would replace.
-    """
-
-    def __init__(self, scope: Construct, construct_id: str, moves: Mapping[str, str]) -> None:
-        super().__init__(scope, construct_id)
-        self._moves = moves
-
-    def to_terraform(self) -> Any:
-        return {"moved": [{"from": source, "to": target} for source, target in sorted(self._moves.items())]}
+            table = self._tables[(kind.resource_type, kind.name)] = GrantTable(self._stack, kind)
+        return table.grant(key, row)

@@ -140,7 +140,7 @@ class Network(Construct):
             ),
             "private_services",
         )
-        self.deny_ingress = pin(
+        pin(
             ComputeFirewall(
                 self,
                 "deny_all_ingress",

@@ -89,7 +89,7 @@ class ProjectBudget(Construct):
         provider: TerraformProvider | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.budget = pin(
+        pin(
             BillingBudget(
                 self,
                 "budget",

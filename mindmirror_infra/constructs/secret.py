@@ -15,7 +15,7 @@ from cdktn_provider_google.secret_manager_secret_iam_member import SecretManager
 from constructs import Construct
 
 from mindmirror_infra import validation
-from mindmirror_infra.constructs.addresses import address_name, pin
+from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, columns, row_key
 from mindmirror_infra.constructs.service_account import ServiceAccount
 
@@ -100,6 +100,5 @@ class Secret(Construct):
             READERS,
             row_key(self.props.secret_id, account.account_id),
             {"project": self.props.project_id, "secret_id": self.secret_id_reference, "member": account.member},
-            was=address_name(self.props.secret_id, account.account_id),
         )
         return grant

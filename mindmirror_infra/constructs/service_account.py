@@ -11,11 +11,12 @@ from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMe
 from constructs import Construct
 
 from mindmirror_infra import validation
-from mindmirror_infra.constructs.addresses import address_name, pin
+from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.grant_tables import GrantTables, TableKind, columns, each_value, row_key
 from mindmirror_infra.errors import InvalidConfig
 
 ACT_AS_ROLE = "roles/iam.serviceAccountUser"
+IDENTITY_TOKEN_ROLE = "roles/iam.serviceAccountOpenIdTokenCreator"
 PROJECT_ROLES = TableKind(ProjectIamMember, "google_project_iam_member", fields=("project", "role", "member"))
 CONDITIONED_PROJECT_ROLES = TableKind(
     ProjectIamMember,
@@ -32,6 +33,13 @@ ACCOUNT_USERS = TableKind(
     "google_service_account_iam_member",
     fields=("service_account_id", "member"),
     attributes={**columns("service_account_id", "member"), "role": ACT_AS_ROLE},
+)
+IDENTITY_TOKEN_CREATORS = TableKind(
+    ServiceAccountIamMember,
+    "google_service_account_iam_member",
+    fields=("service_account_id", "member"),
+    attributes={**columns("service_account_id", "member"), "role": IDENTITY_TOKEN_ROLE},
+    name="identity_token_grants",
 )
 # Basic roles reach every service of the project.
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
@@ -159,7 +167,6 @@ class ServiceAccount(Construct):
             kind,
             row_key(self.account_id, role, *narrowed_by),
             {"project": self.props.project_id, "role": role, "member": self.member, **condition_fields},
-            was=address_name(self.account_id, role.removeprefix("roles/"), *narrowed_by),
         )
         return grant
 
@@ -175,6 +182,19 @@ class ServiceAccount(Construct):
             ACCOUNT_USERS,
             row_key(self.account_id, user.account_id),
             {"service_account_id": self.name_reference, "member": user.member},
-            was=address_name(self.account_id, "user", user.account_id),
+        )
+        return grant
+
+    def grant_identity_tokens(self, user: ServiceAccount) -> ServiceAccountIamMember:
+        """Lets ``user`` mint OpenID Connect identity tokens of this account, and no access tokens.
+
+        ``iam.serviceAccountOpenIdTokenCreator`` on this account alone. A row
+        ``["<account>/<user>"]`` of the stack's table
+        ``google_service_account_iam_member.identity_token_grants``.
+        """
+        grant: ServiceAccountIamMember = self._grant_tables.grant(
+            IDENTITY_TOKEN_CREATORS,
+            row_key(self.account_id, user.account_id),
+            {"service_account_id": self.name_reference, "member": user.member},
         )
         return grant

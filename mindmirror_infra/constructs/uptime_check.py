@@ -121,7 +121,7 @@ class UptimeCheck(Construct):
             props.name,
         )
         display_name = f"{props.name} {props.path} failing from more than one region"
-        self.alert = pin(
+        pin(
             MonitoringAlertPolicy(
                 self,
                 "alert",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from cdktn import ITerraformDependable, TerraformOutput, TerraformVariable
 from constructs import Construct
@@ -33,19 +32,10 @@ from mindmirror_infra.constructs.cloud_run_worker_pool import CloudRunWorkerPool
 from mindmirror_infra.constructs.cloud_run_workload import SecretFile, VpcEgress, WorkloadProps
 from mindmirror_infra.constructs.network import Network
 from mindmirror_infra.constructs.redis import RedisInstance
+from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.stacks.identity import Identity
 
 IMAGE_TAG_VARIABLE = "image_tag"
-
-
-@dataclass(frozen=True)
-class Compute:
-    """The registry, the HTTP services and workers (by service name) and the migration jobs (by job name)."""
-
-    registry: DockerRepository
-    services: dict[str, CloudRunService]
-    workers: dict[str, CloudRunWorkerPool]
-    jobs: dict[str, CloudRunJob]
 
 
 def build_compute(
@@ -57,8 +47,8 @@ def build_compute(
     network: Network,
     redis: RedisInstance | None,
     depends_on: Sequence[ITerraformDependable] = (),
-) -> Compute:
-    """Builds the compute tier of ``env``.
+) -> dict[str, CloudRunService]:
+    """Builds the compute tier of ``env`` and returns its HTTP services by name.
 
     Worker pools reach private ranges by Direct VPC egress from ``network``'s
     subnet; services and jobs too, or through its connector when the
@@ -156,9 +146,8 @@ def build_compute(
         output = TerraformOutput(scope, f"url-{name}", value=served.url, description=f"HTTPS address of {name}")
         output.override_logical_id(address_name(name, "url"))
 
-    jobs: dict[str, CloudRunJob] = {}
     for job in catalog.migration_jobs:
-        jobs[job.name] = CloudRunJob(
+        migration = CloudRunJob(
             scope,
             f"job-{job.name}",
             CloudRunJobProps(
@@ -174,13 +163,14 @@ def build_compute(
             ),
             depends_on=after,
         )
-        jobs[job.name].grant_deploy(identity.deployer)
-    return Compute(registry=registry, services=services, workers=workers, jobs=jobs)
+        migration.grant_deploy(identity.deployer)
+    return services
 
 
 def _service_props(service: Service, spec: WorkloadProps, env: Environment) -> CloudRunServiceProps:
     settings = env.services
-    assert service.port is not None  # the catalog gives every HTTP service a port
+    if service.port is None:
+        raise InvalidConfig(f"services[{service.name}].port", None, "an HTTP service needs a port")
     split = next((t for t in env.traffic if t.service == service.name), None)
     traffic = (
         ALL_TO_LATEST

@@ -8,22 +8,15 @@ identities; the compute tier grants it the rest on each resource it deploys
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktn import TerraformOutput
 from constructs import Construct
 
-from mindmirror_infra.catalog import Environment
+from mindmirror_infra.catalog import Catalog, Environment
 from mindmirror_infra.constructs.workload_identity import GitHubWorkloadIdentity, GitHubWorkloadIdentityProps
 from mindmirror_infra.stacks.identity import Identity
 
 
-@dataclass(frozen=True)
-class Deployer:
-    workload_identity: GitHubWorkloadIdentity
-
-
-def build_deployer(scope: Construct, env: Environment, identity: Identity) -> Deployer:
+def build_deployer(scope: Construct, catalog: Catalog, env: Environment, identity: Identity) -> None:
     workload_identity = GitHubWorkloadIdentity(
         scope,
         "github",
@@ -43,8 +36,16 @@ def build_deployer(scope: Construct, env: Environment, identity: Identity) -> De
     # deploy creates revisions and job executions that run as that account.
     for account in identity.accounts.values():
         account.grant_act_as(identity.deployer)
+    # iam.serviceAccountOpenIdTokenCreator on itself: after a deploy, the
+    # workflow checks a private service's /health with an identity token whose
+    # audience is that service's URL. The workflow's credentials are federated
+    # ones, from which gcloud cannot mint an identity token, so it mints one as
+    # the deployer (`gcloud auth print-identity-token --impersonate-service-account`).
+    # The token reaches only services the deployer may already invoke
+    # (run.developer on each), and the role grants no access token.
+    if any(s.kind == "http" and not s.public for s in catalog.services):
+        identity.deployer.grant_identity_tokens(identity.deployer)
     # What the workflow's auth step needs: no key, two names.
     outputs = {"workload_identity_provider": workload_identity.provider.name, "deployer_email": identity.deployer.email}
     for name, value in outputs.items():
         TerraformOutput(scope, name, value=value).override_logical_id(name)
-    return Deployer(workload_identity=workload_identity)

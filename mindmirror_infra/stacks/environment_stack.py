@@ -43,9 +43,9 @@ class EnvironmentStack(TerraformStack):
             default_labels={"environment": env.name, "managed_by": "mindmirror-infra"},
         )
         GcsBackend(self, bucket=catalog.state_bucket, prefix=env.state_prefix)
-        self.apis = ProjectApis(self, "apis", ProjectApisProps(project_id=env.project_id, apis=REQUIRED_APIS))
+        apis = ProjectApis(self, "apis", ProjectApisProps(project_id=env.project_id, apis=REQUIRED_APIS))
         network = env.network
-        self.network = Network(
+        networking = Network(
             self,
             "network",
             NetworkProps(
@@ -62,32 +62,32 @@ class EnvironmentStack(TerraformStack):
                 connector_machine_type=network.connector_machine_type,
                 with_connector=network.uses_connector,
             ),
-            depends_on=self.apis.all,
+            depends_on=apis.all,
         )
-        self.identity = build_identity(self, catalog, env)
-        self.data = build_data(
+        identity = build_identity(self, catalog, env)
+        data = build_data(
             self,
             catalog,
             env,
-            network_id=self.network.vpc.id,
-            subnetwork_id=self.network.subnet.id,
-            private_services_connection=self.network.private_services_connection,
-            depends_on=[self.apis.services[api] for api in REDIS_APIS],
+            network_id=networking.vpc.id,
+            subnetwork_id=networking.subnet.id,
+            private_services_connection=networking.private_services_connection,
+            depends_on=[apis.services[api] for api in REDIS_APIS],
         )
-        grant_runtime_access(catalog, self.identity, self.data)
-        self.deployer = build_deployer(self, env, self.identity)
-        self.compute = build_compute(
+        grant_runtime_access(catalog, identity, data)
+        build_deployer(self, catalog, env, identity)
+        services = build_compute(
             self,
             catalog,
             env,
-            self.identity,
-            network=self.network,
-            redis=self.data.redis,
-            depends_on=[self.apis.services["run.googleapis.com"]],
+            identity,
+            network=networking,
+            redis=data.redis,
+            depends_on=[apis.services["run.googleapis.com"]],
         )
         public_hosts = {
             name: Fn.trimprefix(service.url, "https://")
-            for name, service in self.compute.services.items()
+            for name, service in services.items()
             if catalog.service(name).public
         }
-        self.operations = build_operations(self, catalog, env, public_hosts=public_hosts)
+        build_operations(self, catalog, env, public_hosts=public_hosts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cdktn import TerraformStack, TerraformVariable, TerraformVariableValidationConfig
 from cdktn_provider_google.data_google_project import DataGoogleProject
@@ -30,21 +29,7 @@ BILLING_ACCOUNT_VARIABLE = "billing_account"
 BILLING_ACCOUNT_PATTERN = "^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$"
 
 
-@dataclass(frozen=True)
-class Operations:
-    """The channels, alerts, uptime checks (by service), error metric and budget of one environment."""
-
-    channels: EmailChannels
-    alerts: CloudRunAlerts
-    data_alerts: DataAlerts
-    uptime_checks: dict[str, UptimeCheck]
-    error_metric: ErrorLogMetric
-    budget: ProjectBudget
-
-
-def build_operations(
-    scope: Construct, catalog: Catalog, env: Environment, public_hosts: Mapping[str, str]
-) -> Operations:
+def build_operations(scope: Construct, catalog: Catalog, env: Environment, public_hosts: Mapping[str, str]) -> None:
     """Everything of docs/operating-strategy.md, Observability and cost, for ``env``.
 
     ``public_hosts`` gives the host name (or an OpenTofu expression of it) of
@@ -60,7 +45,7 @@ def build_operations(
         scope, "notification-channels", EmailChannelsProps(env.project_id, settings.notification_emails)
     )
     notify = channels.names
-    alerts = CloudRunAlerts(
+    CloudRunAlerts(
         scope,
         "cloud-run-alerts",
         CloudRunAlertsProps(
@@ -77,8 +62,8 @@ def build_operations(
             duration_seconds=settings.alert_duration_seconds,
         ),
     )
-    uptime_checks = {
-        service.name: UptimeCheck(
+    for service in public:
+        UptimeCheck(
             scope,
             f"uptime-{service.name}",
             UptimeCheckProps(
@@ -93,10 +78,8 @@ def build_operations(
                 runbook=runbook(env.project_id, env.region, service.name),
             ),
         )
-        for service in public
-    }
     error_metric = ErrorLogMetric(scope, "error-log-metric", ErrorLogMetricProps(project_id=env.project_id))
-    data_alerts = DataAlerts(
+    DataAlerts(
         scope,
         "data-alerts",
         DataAlertsProps(
@@ -116,14 +99,7 @@ def build_operations(
             duration_seconds=settings.alert_duration_seconds,
         ),
     )
-    return Operations(
-        channels=channels,
-        alerts=alerts,
-        data_alerts=data_alerts,
-        uptime_checks=uptime_checks,
-        error_metric=error_metric,
-        budget=_budget(scope, catalog, env, notify),
-    )
+    _budget(scope, catalog, env, notify)
 
 
 def _budget(scope: Construct, catalog: Catalog, env: Environment, notify: tuple[str, ...]) -> ProjectBudget:

@@ -1,0 +1,1 @@
+"""The application repository's delivery: workflows and deploy scripts rendered from the catalog."""
