@@ -38,7 +38,15 @@ def sized(count: int) -> Catalog:
     secrets = SHARED_SECRETS + tuple(Secret(d.url_secret, f"Connection URL of {d.instance}") for d in databases)
     environments = tuple(
         # The embedded usage names the embedded services: each sized service takes the default traffic.
-        replace(env, services=ServiceSettings(), traffic=(), usage=replace(env.usage, traffic={}))
+        replace(
+            env,
+            services=ServiceSettings(),
+            traffic=(),
+            usage=replace(env.usage, traffic={}),
+            database_overrides={},
+            # 200 services on Direct VPC egress need about 19,000 addresses (catalog/sizing.py).
+            network=replace(env.network, subnet_cidr="10.128.0.0/16"),
+        )
         for env in (embedded.PRODUCTION, embedded.STAGING)
     )
     return Catalog(

@@ -380,18 +380,53 @@ def run_tofu(command: str, env_name: str, tofu_args: tuple[str, ...], out_dir: P
     sys.exit(code)
 
 
+def preflight(env_name: str, out_dir: Path, catalog_ref: str, *, allow_placeholders: bool) -> None:
+    """Refuses (exit 2, every field listed) an environment whose catalog still holds placeholder values.
+
+    Runs before OpenTofu; a missing stack is left for ``run_tofu`` to report.
+    """
+    from mindmirror_infra.preflight import findings, refusal
+
+    catalog = load_catalog(catalog_ref)
+    try:
+        env = catalog.environment(env_name)
+    except InvalidConfig as error:
+        fail(str(error))
+    path = stack_file(out_dir, env_name)
+    if not path.is_file():
+        return
+    found = findings(env, json.loads(path.read_text()))
+    if not found:
+        return
+    if allow_placeholders:
+        click.echo(f"warning: {refusal(env, found)}", err=True)
+        return
+    fail(refusal(env, found))
+
+
 def tofu_command(command: str) -> click.Command:
     @click.argument("env_name", metavar="ENV")
     @click.argument("tofu_args", nargs=-1, type=click.UNPROCESSED)
     @click.option("--dir", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
     @catalog_option
-    def run(env_name: str, tofu_args: tuple[str, ...], out_dir: Path, catalog_ref: str) -> None:
+    def run(
+        env_name: str, tofu_args: tuple[str, ...], out_dir: Path, catalog_ref: str, allow_placeholders: bool = False
+    ) -> None:
+        preflight(env_name, out_dir, catalog_ref, allow_placeholders=allow_placeholders)
         run_tofu(command, env_name, tofu_args, out_dir, catalog_ref)
 
     run.__doc__ = (
         f"tofu init, then tofu {command}, in DIR/stacks/ENV. Arguments after ENV go to tofu {command}. "
-        "The binary is $TOFU, else tofu on PATH; the exit code is tofu's."
+        "The binary is $TOFU, else tofu on PATH; the exit code is tofu's. "
+        "Refused while the catalog holds placeholder values for ENV (example domains, placeholder hosts, "
+        "private addresses no resource owns)."
     )
+    if command == "plan":
+        run = click.option(
+            "--allow-placeholders",
+            is_flag=True,
+            help="Plan even though the catalog holds placeholder values (a dry plan; apply always refuses them).",
+        )(run)
     return main.command(command, context_settings={"ignore_unknown_options": True})(run)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mindmirror_infra.instances import UnreadableForEach, instances
+from mindmirror_infra.placeholders import hosts_in, owned_hosts, private_address
 
 Config = dict[str, Any]
 
@@ -145,6 +146,7 @@ STATEFUL_TYPES = (
     "google_storage_bucket",
     "google_secret_manager_secret",
     "google_artifact_registry_repository",
+    "google_memorystore_instance",
 )
 
 # Protection the API itself offers, beyond OpenTofu's prevent_destroy: (path, required value).
@@ -154,10 +156,13 @@ API_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], Any], ...]] = {
         (("settings", "deletion_protection_enabled"), True),
     ),
     "google_secret_manager_secret": ((("deletion_protection",), True),),
+    "google_memorystore_instance": ((("deletion_protection_enabled",), True), (("deletion_policy",), "PREVENT")),
 }
 
 
-@invariant("stateful-protected", "SQL instances and databases, buckets, secrets and the registry cannot be destroyed")
+@invariant(
+    "stateful-protected", "SQL instances and databases, buckets, secrets, the registry and Redis cannot be destroyed"
+)
 def stateful_protected(config: Config) -> Iterator[tuple[str, str]]:
     for kind, address, body in resources_of(config, of_type(*STATEFUL_TYPES)):
         if block(body, "lifecycle", "prevent_destroy") is not True:
@@ -338,6 +343,29 @@ def no_secret_literals(config: Config) -> Iterator[tuple[str, str]]:
                 yield address, f"{path} holds a literal credential; keep values in Secret Manager"
             elif (what := credential_in(text)) is not None:
                 yield address, f"{path} holds what looks like {what}; keep values in Secret Manager"
+
+
+# --- no setting points at a private host nothing owns --------------------------------
+
+WORKLOAD_TYPES = ("google_cloud_run_v2_service", "google_cloud_run_v2_worker_pool", "google_cloud_run_v2_job")
+
+
+@invariant(
+    "no-unowned-private-hosts",
+    "no workload environment setting holds a private IP or host that no resource of the stack owns",
+)
+def no_unowned_private_hosts(config: Config) -> Iterator[tuple[str, str]]:
+    # A literal private address in a setting (such as a Redis at 10.0.0.3) points
+    # at nothing the stack creates; addresses of its resources are references.
+    owned = owned_hosts(config)
+    for _, address, body in resources_of(config, of_type(*WORKLOAD_TYPES)):
+        for path, text in strings(body.get("template", {})):
+            if not re.search(r"\.env\[\d+\]\.value$", path):
+                continue
+            for host in hosts_in(without_expressions(text)):
+                reason = private_address(host)
+                if reason is not None and host not in owned:
+                    yield address, f"template.{path}: {reason} that no resource of the stack owns"
 
 
 # --- every reference resolves ----------------------------------------------------

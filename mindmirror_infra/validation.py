@@ -432,6 +432,11 @@ def check_bucket_name(field: str, value: Any) -> None:
 _CREDENTIAL_PARAMETER = re.compile(r"pass|pwd|key|token|secret|credential|signature|auth", re.IGNORECASE)
 
 
+# An OpenTofu ``${...}`` expression without nested braces, such as the Redis
+# address the stack reads from its instance.
+_EXPRESSION = re.compile(r"\$\{[^{}]*\}")
+
+
 def check_url_without_credentials(field: str, value: Any) -> None:
     """A setting that is a URL carries no user, password, key or token: those belong in a secret
     (docs/decisions/0007-no-secret-values-in-state.md). The value is never repeated in the message."""
@@ -440,7 +445,9 @@ def check_url_without_credentials(field: str, value: Any) -> None:
     if "://" not in value:
         return
     try:
-        parts = urlsplit(value)
+        # An OpenTofu expression (a resource's address) is no credential; its
+        # literal text around it is what could carry one.
+        parts = urlsplit(_EXPRESSION.sub("expression", value))
         userinfo = "@" in parts.netloc
         parameters = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
     except ValueError:
@@ -554,3 +561,54 @@ def check_distinct_addresses(addresses: Iterable[NamedAddress]) -> None:
                 f"its OpenTofu address {named.address} is also that of {first.field} {first.name!r}; "
                 "expected names that differ by more than '-', '_', '.' or case",
             )
+
+
+# Cloud SQL's documented maximum concurrent connections of a PostgreSQL instance
+# by the memory of its tier (https://cloud.google.com/sql/docs/quotas#maximum_concurrent_connections):
+# (memory from, in MB, limit), largest first; the shared-core tiers have their own.
+SQL_CONNECTION_LIMITS_BY_MEMORY_MB = (
+    (120 * 1024, 1000),
+    (60 * 1024, 800),
+    (30 * 1024, 600),
+    (15 * 1024, 500),
+    (7680, 400),
+    (6 * 1024, 200),
+    (3840, 100),
+)
+SQL_SHARED_CORE_CONNECTION_LIMITS = {"db-f1-micro": 25, "db-g1-small": 50}
+# A PostgreSQL flag name as Cloud SQL lists them (https://cloud.google.com/sql/docs/postgres/flags).
+SQL_FLAG_NAME = (re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"), "a PostgreSQL flag name such as 'work_mem'")
+
+
+def sql_connection_limit(tier: str) -> int:
+    """The most connections Cloud SQL documents for ``tier`` (a tier ``check_sql_tier`` accepts)."""
+    if tier in SQL_SHARED_CORE_CONNECTION_LIMITS:
+        return SQL_SHARED_CORE_CONNECTION_LIMITS[tier]
+    match = _SQL_CUSTOM_TIER.fullmatch(tier)
+    memory = int(match[2]) if match else 0
+    return next((limit for low, limit in SQL_CONNECTION_LIMITS_BY_MEMORY_MB if memory >= low), 25)
+
+
+def check_sql_flags(field: str, flags: Any) -> None:
+    """Extra flags: legal names; ``max_connections`` has a setting of its own."""
+    for name in flags:
+        check_name(field, name, SQL_FLAG_NAME)
+        if name == "max_connections":
+            raise InvalidConfig(f"{field}[{name}]", flags[name], "set by max_connections; expected another flag")
+
+
+# Memorystore for Valkey (https://cloud.google.com/memorystore/docs/valkey/instance-node-specification,
+# https://cloud.google.com/memorystore/docs/valkey/supported-versions, and the provider's
+# google_memorystore_instance: instance_id 4-63 characters). At most 59 here: its
+# service connection policy is named "<instance_id>-psc", a 63-character resource name.
+MEMORYSTORE_INSTANCE_ID = (
+    re.compile(r"^[a-z][-a-z0-9]{2,57}[a-z0-9]$"),
+    "4-59 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+)
+# Node type -> memory per node in GB.
+MEMORYSTORE_NODE_GB = {"SHARED_CORE_NANO": 1.4, "STANDARD_SMALL": 6.5, "HIGHMEM_MEDIUM": 13, "HIGHMEM_XLARGE": 58}
+MEMORYSTORE_NODE_TYPES = tuple(MEMORYSTORE_NODE_GB)
+MEMORYSTORE_MAX_REPLICAS = 5
+MEMORYSTORE_PERSISTENCE = ("AOF", "DISABLED", "RDB")
+MEMORYSTORE_RDB_PERIODS = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS", "TWENTY_FOUR_HOURS")
+MEMORYSTORE_VERSIONS = ("VALKEY_7_2", "VALKEY_8_0")

@@ -15,6 +15,7 @@ from typing import Any
 from mindmirror_infra.catalog import (
     Catalog,
     Database,
+    DatabaseOverride,
     Secret,
     SecretMount,
     Service,
@@ -90,6 +91,21 @@ def split(revision: str, tag: str = "") -> Catalog:
     return traffic(TrafficSplit("agent-service", 10, revision, tag=tag))
 
 
+def override(instance: str, **changes: Any) -> Catalog:
+    return variants.with_production(database_overrides={instance: DatabaseOverride(**changes)})
+
+
+def redis(**changes: Any) -> Catalog:
+    return variants.with_production_part("redis", **changes)
+
+
+def deployable_production(**changes: Any) -> Catalog:
+    """The deployable catalog with production's settings, emails or network changed, for the preflight."""
+    base = variants.deployable()
+    production = base.environment("production")
+    return variants.catalog(environments=(replace(production, **changes), *base.environments[1:]))
+
+
 HTTP: dict[str, Any] = {"kind": "http", "port": 8000}
 A50 = "a" * 50
 DOCS = f"{P}.documents_bucket"
@@ -151,6 +167,49 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
     ),
     "run_worker_instances_zero": (f"{P}.services.worker_instances", lambda: sizes(worker_instances=0)),
     "connector_one_instance": (f"{P}.network.connector_min_instances", lambda: network(connector_min_instances=1)),
+    # per-database settings and the connection budget
+    "connection_budget_exceeded_override": (
+        f"{P}.database_overrides[main-db].max_connections",
+        lambda: override("main-db", max_connections=150),
+    ),
+    "connection_budget_exceeded_default": (f"{P}.database.max_connections", lambda: database(max_connections=60)),
+    "budget_exceeded_by_pool_size": (
+        f"{P}.database.max_connections",
+        lambda: variants.with_service("users-service", database_pool_size=20),
+    ),
+    "max_connections_above_tier_limit": (
+        f"{P}.database_overrides[main-db].max_connections",
+        lambda: override("main-db", max_connections=500),
+    ),
+    "override_of_unknown_instance": (f"{P}.database_overrides", lambda: override("main", tier="db-custom-4-15360")),
+    "override_tier_bad": (f"{P}.database_overrides[users-db].tier", lambda: override("users-db", tier="db-n1-2")),
+    "sql_flag_bad_name": (f"{P}.database.flags", lambda: database(flags={"Work-Mem": "64MB"})),
+    "sql_flag_max_connections": (
+        f"{P}.database_overrides[main-db].flags[max_connections]",
+        lambda: override("main-db", flags={"max_connections": "300"}),
+    ),
+    "pool_size_zero": (
+        "services[agent-service].database_pool_size",
+        lambda: variants.with_service("agent-service", database_pool_size=0),
+    ),
+    # redis
+    "redis_url_as_a_setting": (
+        "services[agent-service].env",
+        lambda: variants.with_service("agent-service", env=("QDRANT_URL", "REDIS_URL")),
+    ),
+    "redis_node_type_unknown": (f"{P}.redis.node_type", lambda: redis(node_type="M1")),
+    "redis_too_many_replicas": (f"{P}.redis.replica_count", lambda: redis(replica_count=6)),
+    "redis_instance_id_short": (f"{P}.redis.instance_id", lambda: redis(instance_id="rc")),
+    "redis_persistence_unknown": (f"{P}.redis.persistence", lambda: redis(persistence="SNAPSHOT")),
+    "redis_version_unknown": (f"{P}.redis.engine_version", lambda: redis(engine_version="REDIS_6_X")),
+    # egress
+    "egress_unknown": (f"{P}.network.service_egress", lambda: network(service_egress="vpc")),
+    "production_connector_e2_micro": (
+        f"{P}.network.connector_machine_type",
+        lambda: network(service_egress="connector", connector_machine_type="e2-micro"),
+    ),
+    "subnet_below_26_for_direct_vpc": (f"{P}.network.subnet_cidr", lambda: network(subnet_cidr="10.0.0.0/27")),
+    "subnet_too_small_for_max_instances": (f"{P}.network.subnet_cidr", lambda: network(subnet_cidr="10.0.0.0/24")),
     # references
     "unknown_database": (
         "services[habits-service].database",
@@ -411,8 +470,39 @@ BAD: dict[str, tuple[str, Callable[[], object]]] = {
 }
 
 
+# Catalogs `synth` accepts and `plan` refuses (the preflight): name -> (every field named, builder).
+PREFLIGHT_BAD: dict[str, tuple[tuple[str, ...], Callable[[], Catalog]]] = {
+    "embedded_placeholders": (
+        (f"{P}.settings[QDRANT_URL]", f"{P}.operations.notification_emails"),
+        variants.catalog,
+    ),
+    "example_com_email": (
+        (f"{P}.operations.notification_emails",),
+        lambda: deployable_production(
+            operations=replace(
+                variants.deployable().environment("production").operations, notification_emails=("ops@example.com",)
+            )
+        ),
+    ),
+    "private_ip_in_a_setting": (
+        (f"{P}.settings[QDRANT_URL]",),
+        lambda: deployable_production(settings={"QDRANT_URL": "http://10.0.0.3:6333"}),
+    ),
+    "internal_host_in_a_setting": (
+        (f"{P}.settings[QDRANT_URL]",),
+        lambda: deployable_production(settings={"QDRANT_URL": "https://qdrant.internal:6333"}),
+    ),
+    "placeholder_host_in_a_setting": (
+        (f"{P}.settings[QDRANT_URL]",),
+        lambda: deployable_production(settings={"QDRANT_URL": "https://your-cluster.qdrant.io"}),
+    ),
+}
+
+
 def __getattr__(name: str) -> Callable[[], object]:
-    """``tests.bad_catalogs:<name>`` for every case of the table."""
+    """``tests.bad_catalogs:<name>`` for every case of the tables."""
     if name in BAD:
         return BAD[name][1]
+    if name in PREFLIGHT_BAD:
+        return PREFLIGHT_BAD[name][1]
     raise AttributeError(name)

@@ -30,3 +30,14 @@ def resources(config: Config, resource_type: str) -> dict[str, Any]:
         address.removeprefix(prefix): body
         for _, address, body in resources_of(config, lambda kind: kind == resource_type)
     }
+
+
+def synth_environment(catalog: Catalog, env_name: str) -> Config:
+    """One environment's stack of ``catalog``, synthesized in this process (for variant catalogs)."""
+    import cdktn
+
+    from mindmirror_infra.stacks.environment_stack import EnvironmentStack
+
+    stack = EnvironmentStack(cdktn.Testing.app(), catalog, catalog.environment(env_name))
+    config: Config = json.loads(cdktn.Testing.synth(stack))
+    return config

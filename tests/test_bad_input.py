@@ -13,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from mindmirror_infra.cli import main
-from tests.bad_catalogs import BAD
+from tests.bad_catalogs import BAD, PREFLIGHT_BAD
 from tests.conftest import REPO
+
+FAKE_TOFU = REPO / "tests" / "fakes" / "tofu"
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +75,39 @@ def test_default_output_folder_is_left_as_it_was(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: {field}: ")
     assert snapshot(folder) == before, "generated/ changed"
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+@pytest.mark.parametrize(("name", "fields"), [(n, c[0]) for n, c in PREFLIGHT_BAD.items()], ids=list(PREFLIGHT_BAD))
+def test_plan_and_apply_refuse_placeholders_naming_every_field(
+    command: str, name: str, fields: tuple[str, ...], out: tuple[Path, dict[Path, bytes]], tmp_path: Path
+) -> None:
+    folder, before = out
+    log = tmp_path / "tofu.log"
+    env = {"TOFU": str(FAKE_TOFU), "FAKE_TOFU_LOG": str(log)}
+    result = CliRunner().invoke(
+        main, [command, "production", "--dir", str(folder), "--catalog", f"tests.bad_catalogs:{name}"], env=env
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: "), result.stderr
+    listed = [line.strip().split(": ", 1)[0] for line in result.stderr.splitlines()[1:]]
+    assert listed == list(fields)
+    assert not log.exists(), "tofu ran"
+    assert snapshot(folder) == before, "the output folder changed"
+
+
+def test_a_dry_plan_is_allowed_with_the_flag_and_apply_never(
+    out: tuple[Path, dict[Path, bytes]], tmp_path: Path
+) -> None:
+    folder, _ = out
+    log = tmp_path / "tofu.log"
+    env = {"TOFU": str(FAKE_TOFU), "FAKE_TOFU_LOG": str(log)}
+    args = ["production", "--dir", str(folder), "--allow-placeholders"]
+    planned = CliRunner().invoke(main, ["plan", *args], env=env)
+    assert planned.exit_code == 0, planned.output
+    assert planned.stderr.startswith("warning: 2 placeholder value(s) in environments[production]")
+    assert [line.split()[1] for line in log.read_text().splitlines()] == ["init", "plan"]
+    log.unlink()
+    applied = CliRunner().invoke(main, ["apply", *args], env=env)
+    assert applied.exit_code == 2
+    assert not log.exists(), "tofu ran"

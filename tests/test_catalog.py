@@ -194,7 +194,7 @@ CASES: list[tuple[str, Callable[[], Any], str, str, str]] = [
         lambda: Service("habits-service", **HTTP, env=("DATABASE_NAME",)),
         "services[habits-service].env",
         "DATABASE_NAME",
-        "set from database_name",
+        "set by the stack",
     ),
     (
         "unknown secret",
@@ -229,7 +229,7 @@ CASES: list[tuple[str, Callable[[], Any], str, str, str]] = [
         lambda: variants.with_service("habits-service", env=("SENTRY_DSN",)),
         "services[habits-service].env",
         "SENTRY_DSN",
-        "QDRANT_URL, REDIS_URL",
+        "settings (QDRANT_URL)",
     ),
     (
         "database URL secret that does not exist",

@@ -14,6 +14,8 @@ from tests.conftest import REPO
 from tests.test_drift import differing_files
 
 FAKE_TOFU = REPO / "tests" / "fakes" / "tofu"
+# plan and apply refuse the embedded catalog's placeholders; these tests run them on real-looking values.
+DEPLOYABLE = ("--catalog", "tests.variants:deployable")
 
 
 @pytest.fixture
@@ -101,7 +103,9 @@ def test_list_shows_environments_services_and_counts(catalog: Catalog) -> None:
     assert code == 0
     for env in catalog.environments:
         assert f"{env.name}: project {env.project_id}, region {env.region}," in stdout
-    assert "google_vpc_access_connector" in stdout
+    uses_connector = any(env.network.uses_connector for env in catalog.environments)
+    assert ("google_vpc_access_connector" in stdout) == uses_connector
+    assert ("google_memorystore_instance" in stdout) == bool(catalog.redis_users)
     for service in catalog.services:
         detail = "worker" if service.kind == "worker" else f"port {service.port}"
         database = f", database {service.database}" if service.database else ""
@@ -117,7 +121,9 @@ def tofu_env(tmp_path: Path) -> dict[str, str]:
 def test_plan_and_apply_run_init_then_the_command(
     command: str, out: Path, tofu_env: dict[str, str], tmp_path: Path
 ) -> None:
-    code, _, _ = invoke(command, "production", "--dir", str(out), "-var", "image_tag=main-abc123", env=tofu_env)
+    code, _, _ = invoke(
+        command, *DEPLOYABLE, "production", "--dir", str(out), "-var", "image_tag=main-abc123", env=tofu_env
+    )
     assert code == 0
     chdir = f"-chdir={out}/stacks/production"
     assert (tmp_path / "tofu.log").read_text().splitlines() == [
@@ -127,14 +133,14 @@ def test_plan_and_apply_run_init_then_the_command(
 
 
 def test_exit_code_follows_tofu(out: Path, tofu_env: dict[str, str], tmp_path: Path) -> None:
-    code, _, _ = invoke("plan", "staging", "--dir", str(out), env={**tofu_env, "FAKE_TOFU_EXIT": "3"})
+    code, _, _ = invoke("plan", *DEPLOYABLE, "staging", "--dir", str(out), env={**tofu_env, "FAKE_TOFU_EXIT": "3"})
     assert code == 3
     assert len((tmp_path / "tofu.log").read_text().splitlines()) == 1, "plan does not run after a failed init"
 
 
 def test_failing_plan_exit_code_is_returned(out: Path, tofu_env: dict[str, str]) -> None:
     env = {**tofu_env, "FAKE_TOFU_FAIL_ON": "plan", "FAKE_TOFU_EXIT": "4"}
-    assert invoke("plan", "staging", "--dir", str(out), env=env)[0] == 4
+    assert invoke("plan", *DEPLOYABLE, "staging", "--dir", str(out), env=env)[0] == 4
 
 
 def test_tofu_on_path_is_used_when_no_binary_is_named(out: Path, tmp_path: Path) -> None:
@@ -142,25 +148,27 @@ def test_tofu_on_path_is_used_when_no_binary_is_named(out: Path, tmp_path: Path)
     bin_dir.mkdir()
     (bin_dir / "tofu").symlink_to(FAKE_TOFU)
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "FAKE_TOFU_LOG": str(tmp_path / "tofu.log")}
-    assert invoke("plan", "production", "--dir", str(out), env=env)[0] == 0
+    assert invoke("plan", *DEPLOYABLE, "production", "--dir", str(out), env=env)[0] == 0
     assert (tmp_path / "tofu.log").exists()
 
 
 def test_missing_tofu_is_a_clear_error(out: Path, tmp_path: Path) -> None:
-    code, _, stderr = invoke("apply", "production", "--dir", str(out), env={"TOFU": str(tmp_path / "nope")})
+    code, _, stderr = invoke(
+        "apply", *DEPLOYABLE, "production", "--dir", str(out), env={"TOFU": str(tmp_path / "nope")}
+    )
     assert code == 127
     assert "OpenTofu not found" in stderr
     assert "set TOFU" in stderr
 
 
 def test_plan_of_unknown_env_is_refused(out: Path, tofu_env: dict[str, str], tmp_path: Path) -> None:
-    code, _, stderr = invoke("plan", "qa", "--dir", str(out), env=tofu_env)
+    code, _, stderr = invoke("plan", *DEPLOYABLE, "qa", "--dir", str(out), env=tofu_env)
     assert code == 2
     assert "--env: 'qa'" in stderr
     assert not (tmp_path / "tofu.log").exists()
 
 
 def test_plan_without_synthesized_stack_says_to_synth(tmp_path: Path, tofu_env: dict[str, str]) -> None:
-    code, _, stderr = invoke("plan", "production", "--dir", str(tmp_path / "empty"), env=tofu_env)
+    code, _, stderr = invoke("plan", *DEPLOYABLE, "production", "--dir", str(tmp_path / "empty"), env=tofu_env)
     assert code == 2
     assert "run `make synth` first" in stderr

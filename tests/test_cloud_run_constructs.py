@@ -16,7 +16,7 @@ from mindmirror_infra.constructs.artifact_registry import DockerRepository, Dock
 from mindmirror_infra.constructs.cloud_run_job import CloudRunJob, CloudRunJobProps
 from mindmirror_infra.constructs.cloud_run_service import CloudRunService, CloudRunServiceProps, TrafficTarget
 from mindmirror_infra.constructs.cloud_run_worker_pool import CloudRunWorkerPoolProps
-from mindmirror_infra.constructs.cloud_run_workload import SecretFile, WorkloadProps
+from mindmirror_infra.constructs.cloud_run_workload import SecretFile, VpcEgress, WorkloadProps
 from mindmirror_infra.constructs.secret import Secret, SecretProps
 from mindmirror_infra.constructs.service_account import ServiceAccount, ServiceAccountProps
 from mindmirror_infra.errors import InvalidConfig
@@ -25,6 +25,8 @@ from tests.synth import resources
 from tests.test_catalog import refused
 
 PROJECT = "demo-project"
+CONNECTOR = VpcEgress(connector="projects/demo-project/locations/europe-west1/connectors/c")
+DIRECT = VpcEgress(network="projects/demo-project/global/networks/vpc", subnetwork="run-subnet")
 
 
 class Scene:
@@ -46,7 +48,7 @@ class Scene:
             "name": "api-service",
             "image": "europe-west1-docker.pkg.dev/demo-project/apps/api:v1",
             "account": self.account,
-            "connector": "projects/demo-project/locations/europe-west1/connectors/c",
+            "egress": DIRECT,
             "secrets": (SecretFile("database", self.db),),
         }
         fields.update(changes)
@@ -290,7 +292,39 @@ def test_bad_secret_mounts_are_refused(scene: Scene) -> None:
         "/secrets/x",
         "unique",
     )
-    refused(lambda: scene.workload(connector=""), "cloud_run[api-service].connector", "''", "a connector")
+
+    def with_egress(egress: VpcEgress) -> Callable[[], WorkloadProps]:
+        return lambda: scene.workload(egress=egress)
+
+    for egress in (VpcEgress(), VpcEgress(connector="c", network="n", subnetwork="s"), VpcEgress(network="n")):
+        refused(
+            with_egress(egress),
+            "cloud_run[api-service].egress",
+            repr(egress),
+            "either a connector or a network and subnetwork",
+        )
+
+
+def test_private_egress_is_direct_vpc_or_the_connector_and_a_worker_pool_is_always_direct(scene: Scene) -> None:
+    stack = Scene()
+    for name, egress in (("direct", DIRECT), ("connector", CONNECTOR)):
+        spec = stack.workload(name=f"{name}-service", egress=egress)
+        CloudRunService(stack.stack, name, CloudRunServiceProps(workload=spec, port=8080))
+    services = resources(stack.synth(), "google_cloud_run_v2_service")
+    assert services["direct_service"]["template"]["vpc_access"] == {
+        "network_interfaces": [{"network": DIRECT.network, "subnetwork": DIRECT.subnetwork}],
+        "egress": "PRIVATE_RANGES_ONLY",
+    }
+    assert services["connector_service"]["template"]["vpc_access"] == {
+        "connector": CONNECTOR.connector,
+        "egress": "PRIVATE_RANGES_ONLY",
+    }
+    refused(
+        lambda: CloudRunWorkerPoolProps(workload=scene.workload(egress=CONNECTOR)),
+        "cloud_run[api-service].egress",
+        repr(CONNECTOR),
+        "a worker pool uses Direct VPC egress",
+    )
 
 
 def test_workers_and_jobs_need_whole_cpus_and_sane_counts(scene: Scene) -> None:

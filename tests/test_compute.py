@@ -19,11 +19,14 @@ from mindmirror_infra.constructs.cloud_run_service import IGNORED_AFTER_DEPLOY a
 from mindmirror_infra.constructs.cloud_run_worker_pool import IGNORED_AFTER_DEPLOY as WORKER_IGNORED
 from mindmirror_infra.invariants import resources_of
 from mindmirror_infra.validation import CREDENTIAL_WORDS
+from tests import variants
 from tests.conftest import System
-from tests.synth import Config, resources
+from tests.synth import Config, resources, synth_environment
 
 DATABASE_VARIABLES = ("DATABASE_NAME", "DATABASE_NAMES")
 PIPELINE_ACCOUNTS = (PLANNER_ACCOUNT_ID, APPLIER_ACCOUNT_ID)
+REDIS_VARIABLES = ("REDIS_CA_CERTS", "REDIS_URL")
+STACK_VARIABLES = (*DATABASE_VARIABLES, "DATABASE_POOL_SIZE", *REDIS_VARIABLES)
 
 
 def address(name: str) -> str:
@@ -157,15 +160,39 @@ def test_startup_and_liveness_probes_call_the_health_path_on_the_service_port(sy
             }
 
 
-def test_every_workload_sends_private_ranges_through_the_connector(system: System) -> None:
-    for _, config in environments(system):
+DIRECT_VPC = {
+    "network_interfaces": [
+        {"network": "${google_compute_network.vpc.id}", "subnetwork": "${google_compute_subnetwork.subnet.id}"}
+    ],
+    "egress": "PRIVATE_RANGES_ONLY",
+}
+CONNECTOR = {"connector": "${google_vpc_access_connector.connector.id}", "egress": "PRIVATE_RANGES_ONLY"}
+
+
+def expected_egress(env: Environment, kind: str) -> dict[str, Any]:
+    """Worker pools always use Direct VPC egress; services and jobs, the environment's choice."""
+    direct = kind.startswith("google_cloud_run_v2_worker_pool.") or not env.network.uses_connector
+    return DIRECT_VPC if direct else CONNECTOR
+
+
+def test_every_workload_sends_private_ranges_by_the_egress_its_environment_chose(system: System) -> None:
+    for env, config in environments(system):
         found = workloads(config)
         assert len(found) == len(system.catalog.services) + len(system.catalog.migration_jobs)
-        for body in found.values():
-            assert run_template(body)["vpc_access"] == {
-                "connector": "${google_vpc_access_connector.connector.id}",
-                "egress": "PRIVATE_RANGES_ONLY",
-            }
+        for kind, body in found.items():
+            assert run_template(body)["vpc_access"] == expected_egress(env, kind), kind
+        assert ("google_vpc_access_connector" in config["resource"]) == env.network.uses_connector
+
+
+def test_with_the_connector_chosen_services_and_jobs_use_it_and_worker_pools_stay_direct() -> None:
+    chosen = variants.with_production_part("network", service_egress="connector")
+    env = chosen.environments[0]
+    config = synth_environment(chosen, env.name)
+    connector = resources(config, "google_vpc_access_connector")["connector"]
+    assert connector["machine_type"] == env.network.connector_machine_type
+    assert len(resources(config, "google_cloud_run_v2_worker_pool")) == sum(s.kind == "worker" for s in chosen.services)
+    for kind, body in workloads(config).items():
+        assert run_template(body)["vpc_access"] == expected_egress(env, kind), kind
 
 
 def test_services_and_the_worker_pool_keep_deletion_protection_and_jobs_the_provider_default(
@@ -282,11 +309,36 @@ def test_environment_variables_are_settings_never_secrets(system: System) -> Non
                 assert set(variable) == {"name", "value"}, "no value_source: secrets are never env vars"
                 assert not any(word in variable["name"] for word in CREDENTIAL_WORDS)
                 assert "secret" not in variable["value"]
-                if variable["name"] not in DATABASE_VARIABLES:
+                if variable["name"] not in STACK_VARIABLES:
                     assert variable["value"] == env.settings[variable["name"]]
         for spec in catalog.services:
-            database = ["DATABASE_NAME"] if spec.database else []
-            assert [v["name"] for v in container(found[spec.name]).get("env", [])] == sorted([*database, *spec.env])
+            database = ["DATABASE_NAME", "DATABASE_POOL_SIZE"] if spec.database else []
+            redis = list(REDIS_VARIABLES) if spec.redis else []
+            names = [v["name"] for v in container(found[spec.name]).get("env", [])]
+            assert names == sorted([*database, *redis, *spec.env])
+
+
+def test_redis_users_get_its_address_from_the_instance_and_pools_their_catalog_size(system: System) -> None:
+    catalog = system.catalog
+    for env, config in environments(system):
+        instance = address(env.redis.instance_id)
+        primary = (
+            f"[for c in google_memorystore_instance.{instance}.endpoints[0].connections : c.psc_auto_connection[0] "
+            'if c.psc_auto_connection[0].connection_type == "CONNECTION_TYPE_PRIMARY"][0]'
+        )
+        by_name = {body["name"]: body for body in workloads(config).values()}
+        assert ("google_memorystore_instance" in config["resource"]) == bool(catalog.redis_users)
+        for workload in catalog.services:
+            variables = {v["name"]: v["value"] for v in container(by_name[workload.name]).get("env", [])}
+            if workload.redis:
+                assert variables["REDIS_URL"] == f"rediss://${{{primary}.ip_address}}:${{{primary}.port}}"
+                assert f"google_memorystore_instance.{instance}.managed_server_ca" in variables["REDIS_CA_CERTS"]
+            else:
+                assert not set(REDIS_VARIABLES) & set(variables)
+            if workload.database is not None:
+                assert variables["DATABASE_POOL_SIZE"] == str(workload.database_pool_size)
+            else:
+                assert "DATABASE_POOL_SIZE" not in variables
 
 
 def database_variables(body: dict[str, Any]) -> dict[str, str]:
@@ -420,7 +472,11 @@ def test_one_migration_job_per_database_with_its_url_and_the_environment(system:
             assert template["max_retries"] == 0
             app = container(job)
             assert app["image"] == f"{registry(env)}/{MIGRATIONS_IMAGE}:${{var.image_tag}}"
-            assert app["env"] == [{"name": "DATABASE_NAMES", "value": ",".join(database.databases)}]
+            job_spec = next(j for j in catalog.migration_jobs if j.database is database)
+            assert app["env"] == [
+                {"name": "DATABASE_NAMES", "value": ",".join(database.databases)},
+                {"name": "DATABASE_POOL_SIZE", "value": str(job_spec.pool_size)},
+            ]
             assert {m["name"]: m["mount_path"] for m in app["volume_mounts"]} == {
                 "database": "/secrets/database",
                 ENVIRONMENT_SECRET: f"/secrets/{ENVIRONMENT_SECRET}",

@@ -139,11 +139,12 @@ def test_a_quantity_without_a_price_is_shown_apart_and_left_out_of_the_total() -
 
 def test_memorystore_for_valkey_is_priced_per_node_once_its_node_type_has_a_price() -> None:
     # As the provider writes it: the API's enum.
-    valkey = {"google_memorystore_instance": {"cache": {"node_type": "STANDARD_SMALL", "shard_count": 1,
+    # A node type the table does not price (the stacks use shared-core-nano and standard-small).
+    valkey = {"google_memorystore_instance": {"cache": {"node_type": "HIGHMEM_XLARGE", "shard_count": 1,
                                                         "replica_count": 1}}}  # fmt: skip
-    assert [gap.price_key for gap in estimate(valkey).unpriced] == ["valkey_standard_small"]
+    assert [gap.price_key for gap in estimate(valkey).unpriced] == ["valkey_highmem_xlarge"]
     document = tomllib.loads(PRICE_TABLE.read_text())
-    document["prices"]["valkey_standard_small"] = {
+    document["prices"]["valkey_highmem_xlarge"] = {
         "usd": 0.1, "unit": "node-hour", "sku": "test", "source": "test", "read": "test", "evidence": "test",
     }  # fmt: skip
     result = estimate_stack("test", {"resource": valkey}, QUIET, parse_prices(document))

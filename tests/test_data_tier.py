@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mindmirror_infra.catalog import DatabaseSettings
+from mindmirror_infra.catalog import Catalog, DatabaseSettings
 from tests import variants
 from tests.conftest import System
 from tests.synth import Config, resources
@@ -55,7 +55,8 @@ def test_production_is_highly_available_and_staging_is_not(catalog: Any) -> None
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config], env: str) -> None:
+def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config], env: str, catalog: Catalog) -> None:
+    environment = catalog.environment(env)
     for instance in resources(stacks[env], "google_sql_database_instance").values():
         settings = instance["settings"]
         assert instance["database_version"] == "POSTGRES_18"
@@ -74,7 +75,7 @@ def test_every_instance_has_the_settings_of_the_issue(stacks: dict[str, Config],
         )
         assert backups["backup_retention_settings"] == {"retained_backups": 7, "retention_unit": "COUNT"}
         flags = {f["name"]: f["value"] for f in settings["database_flags"]}
-        assert flags["max_connections"] == "100"
+        assert flags["max_connections"] == str(environment.database_settings(instance["name"]).max_connections)
         assert flags["log_connections"] == flags["log_disconnections"] == flags["cloudsql.enable_pgaudit"] == "on"
         assert flags["log_min_duration_statement"] == "-1"
         assert settings["maintenance_window"] == {"day": 7, "hour": 4, "update_track": "stable"}

@@ -197,12 +197,17 @@ def test_a_database_tier_change_updates_every_instance_in_place(
     assert_golden("database_tier_changed", result)
 
 
-def test_a_forcenew_change_replaces_the_resource(catalog: Catalog, production: Config, tmp_path: Path) -> None:
+def test_a_forcenew_change_replaces_the_resource(catalog: Catalog, tmp_path: Path) -> None:
     network = catalog.environment(ENV).network
     cidr = "10.8.0.16/28"
     assert cidr != network.connector_cidr
-    variant = variants.with_production_part("network", variants.EMBEDDED, connector_cidr=cidr)
-    stack = stack_of(result := compared(production, synthesized_production(variant, tmp_path)))
+    # The connector exists only when the environment chooses it for its services.
+    with_connector = variants.with_production_part("network", variants.EMBEDDED, service_egress="connector")
+    variant = variants.with_production_part(
+        "network", variants.EMBEDDED, service_egress="connector", connector_cidr=cidr
+    )
+    before = synthesized_production(with_connector, tmp_path / "before")
+    stack = stack_of(result := compared(before, synthesized_production(variant, tmp_path / "after")))
     (connector,) = [c for c in stack.resources if c.resource_type == "google_vpc_access_connector"]
     assert connector.action is Action.REPLACE
     assert [(a.path, a.old, a.new, a.forces) for a in connector.attributes] == [

@@ -6,7 +6,8 @@ import pytest
 
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.apis import REQUIRED_APIS
-from tests.synth import Config, resources
+from tests import variants
+from tests.synth import Config, resources, synth_environment
 
 ENVS = ["production", "staging"]
 
@@ -77,9 +78,12 @@ def test_private_service_access_reserves_a_range_and_peers_it(production: Config
     assert peering["reserved_peering_ranges"] == ["${google_compute_global_address.private_services.name}"]
 
 
-def test_connector_has_a_dedicated_28_and_instance_bounds(production: Config, catalog: Catalog) -> None:
-    network = catalog.environment("production").network
-    connector = resources(production, "google_vpc_access_connector")["connector"]
+def test_a_chosen_connector_has_a_dedicated_28_and_instance_bounds() -> None:
+    chosen = variants.with_production_part("network", service_egress="connector")
+    network = chosen.environments[0].network
+    connector = resources(synth_environment(chosen, chosen.environments[0].name), "google_vpc_access_connector")[
+        "connector"
+    ]
     assert connector["ip_cidr_range"] == network.connector_cidr
     assert connector["ip_cidr_range"].endswith("/28")
     assert connector["network"] == "${google_compute_network.vpc.name}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mindmirror_infra.catalog import APPLIER_ACCOUNT_ID, DEPLOYER_ACCOUNT_ID, PLANNER_ACCOUNT_ID, Catalog
+from mindmirror_infra.catalog import APPLIER_ACCOUNT_ID, DEPLOYER_ACCOUNT_ID, PLANNER_ACCOUNT_ID, Catalog, Environment
 from tests.conftest import System
 from tests.synth import Config, resources
 
@@ -31,8 +31,9 @@ def pipeline_members() -> set[str]:
     return {ref(PLANNER_ACCOUNT_ID), ref(APPLIER_ACCOUNT_ID)}
 
 
-def expected_project_roles(catalog: Catalog, project: str) -> set[tuple[str, str, str]]:
+def expected_project_roles(catalog: Catalog, env: Environment) -> set[tuple[str, str, str]]:
     """(member, role, condition expression or '') of every project-level grant."""
+    project = env.project_id
     grants: set[tuple[str, str, str]] = set()
     for service in catalog.services:
         for role in ("roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"):
@@ -46,6 +47,9 @@ def expected_project_roles(catalog: Catalog, project: str) -> set[tuple[str, str
             '&& resource.type == "sqladmin.googleapis.com/Instance"'
         )
         grants.add((ref(name), "roles/cloudsql.client", condition))
+    cache = f'resource.name == "projects/{project}/locations/{env.region}/instances/{env.redis.instance_id}"'
+    for service in catalog.redis_users:
+        grants.add((ref(service.name), "roles/memorystore.dbConnectionUser", cache))
     return grants
 
 
@@ -67,7 +71,7 @@ def test_project_roles_are_exactly_what_each_workload_uses(system: System) -> No
             if g["member"] not in pipeline_members()
         ]
         assert len(actual) == len(set(actual))
-        assert set(actual) == expected_project_roles(system.catalog, env.project_id)
+        assert set(actual) == expected_project_roles(system.catalog, env)
         assert {g["project"] for g in grants.values()} == {env.project_id}
 
 

@@ -27,6 +27,14 @@ ACCOUNT = {"account_id": "agent-service"}
 SERVICE_OK = {"template": {"service_account": "${google_service_account.agent.email}"}}
 
 
+REDIS_OK = {"deletion_protection_enabled": True, "deletion_policy": "PREVENT", "lifecycle": {"prevent_destroy": True}}
+
+
+def with_env(name: str, value: str) -> dict[str, Any]:
+    """A Cloud Run workload body whose container has one environment variable."""
+    return {"template": {"containers": [{"env": [{"name": name, "value": value}]}]}}
+
+
 def stack(**resources: dict[str, Any]) -> Config:
     """A stack holding ``resources`` (type -> name -> body) and a service account ``agent``."""
     return {"resource": {"google_service_account": {"agent": ACCOUNT}, **resources}}
@@ -319,6 +327,24 @@ BROKEN: list[tuple[str, Config, str, str]] = [
         "google_secret_manager_secret.jwt_secret",
         "differs from google_secret_manager_secret.JWT_secret only by case",
     ),
+    (
+        "stateful-protected",
+        stack(google_memorystore_instance={"cache": {**REDIS_OK, "deletion_policy": "DELETE"}}),
+        "google_memorystore_instance.cache",
+        "expected deletion_policy = prevent",
+    ),
+    (
+        "no-unowned-private-hosts",
+        stack(google_cloud_run_v2_worker_pool={"worker": with_env("REDIS_URL", "redis://10.0.0.3:6379")}),
+        "google_cloud_run_v2_worker_pool.worker",
+        "template.containers[0].env[0].value: 10.0.0.3 is a private IP address that no resource of the stack owns",
+    ),
+    (
+        "no-unowned-private-hosts",
+        stack(google_cloud_run_v2_service={"api": with_env("CACHE", "cache.internal:6379")}),
+        "google_cloud_run_v2_service.api",
+        "'cache.internal' names a host of a private network",
+    ),
 ]
 
 
@@ -335,6 +361,18 @@ def test_every_invariant_has_a_broken_config() -> None:
 
 
 SOUND: list[tuple[str, Config]] = [
+    ("stateful-protected", stack(google_memorystore_instance={"cache": REDIS_OK})),
+    (
+        "no-unowned-private-hosts",
+        stack(
+            google_cloud_run_v2_service={
+                "api": with_env("REDIS_URL", "rediss://${google_memorystore_instance.cache.endpoints[0]}:6379"),
+                "web": with_env("CACHE", "redis://10.0.0.3:6379"),
+                "qdrant": with_env("QDRANT_URL", "https://3f1c.us-east4-0.gcp.cloud.qdrant.io"),
+            },
+            google_compute_address={"cache": {"address": "10.0.0.3"}},
+        ),
+    ),
     (
         "stateful-protected",
         stack(google_sql_database_instance={"main": SQL_OK}, google_storage_bucket={"d": BUCKET_OK}),

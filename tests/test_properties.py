@@ -92,10 +92,15 @@ def catalogs(draw: st.DrawFn) -> Catalog:
                 public=public,
                 critical=draw(st.booleans()),
                 invokers=() if closed or not callers else tuple(draw(st.lists(st.sampled_from(callers), unique=True))),
+                # Four services of ten instances fit one instance's 100 connections with one each.
+                database_pool_size=1,
+                redis=draw(st.booleans()),
             )
         )
-    # The embedded usage assumptions name the embedded services.
-    production = replace(embedded.PRODUCTION, services=ServiceSettings(), traffic=(), usage=UsageAssumptions())
+    # The embedded usage assumptions and database overrides name the embedded services and instances.
+    production = replace(
+        embedded.PRODUCTION, services=ServiceSettings(), traffic=(), usage=UsageAssumptions(), database_overrides={}
+    )
     return Catalog(
         secrets=secrets,
         databases=databases,

@@ -41,6 +41,9 @@ class Stopped:
     seconds_after_signal: float
 
 
+DEPLOYABLE = ("--catalog", "tests.variants:deployable")
+
+
 def stop_mminfra(
     tmp_path: Path,
     catalog: Catalog,
@@ -70,7 +73,8 @@ def stop_mminfra(
         "FAKE_TOFU_TRAP": "yes" if trap else "no",
     }
     mminfra = subprocess.Popen(
-        [sys.executable, "-m", "mindmirror_infra.cli", command, env_name, "--dir", str(out)],
+        # The preflight refuses the embedded catalog's placeholders; tests.variants:deployable has real values.
+        [sys.executable, "-m", "mindmirror_infra.cli", command, env_name, "--dir", str(out), *DEPLOYABLE],
         cwd=REPO,
         env=environment,
         start_new_session=True,  # a group of its own, so that signalling it never reaches pytest
@@ -151,6 +155,7 @@ def test_in_a_terminal_tofu_reads_the_answer_and_gets_ctrl_c_straight_from_it(tm
             env_name,
             "--dir",
             str(tmp_path / "generated"),
+            *DEPLOYABLE,
         ],
         cwd=REPO,
         env={

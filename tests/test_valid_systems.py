@@ -18,6 +18,7 @@ from mindmirror_infra.catalog import (
     Database,
     Environment,
     NetworkSettings,
+    RedisSettings,
     Secret,
     SecretMount,
     Service,
@@ -43,8 +44,11 @@ def production_for(workloads: tuple[Service, ...], **changes: Any) -> Environmen
 
 
 def production_only(services: tuple[Service, ...], **changes: object) -> Catalog:
-    """The embedded catalog with ``services`` and production alone."""
-    production = production_for(services)
+    """The embedded catalog with ``services`` and production alone (its database overrides for the instances kept)."""
+    databases: tuple[Database, ...] = changes.get("databases", embedded.DATABASES)  # type: ignore[assignment]
+    kept = {d.instance for d in databases}
+    overrides = {name: o for name, o in embedded.PRODUCTION.database_overrides.items() if name in kept}
+    production = production_for(services, database_overrides=overrides)
     fields: dict[str, object] = {
         "secrets": embedded.SECRETS,
         "databases": embedded.DATABASES,
@@ -60,7 +64,8 @@ def synthesized(catalog: Catalog, tmp_path: Path) -> Config:
 
 
 def policies(config: Config) -> set[str]:
-    return set(resources(config, "google_monitoring_alert_policy"))
+    """The Cloud Run and uptime policies (the data plane's are tests/test_data_plane.py's)."""
+    return {p for p in resources(config, "google_monitoring_alert_policy") if p.startswith(("cloud_run_", "uptime_"))}
 
 
 SERVICE_POLICIES = {"cloud_run_error_ratio", "cloud_run_latency_p95", "cloud_run_cpu_utilization"}
@@ -110,7 +115,8 @@ def test_a_system_without_a_database_synthesizes_and_bootstraps_without_cloud_sq
     config = synthesized(catalog, tmp_path)
     for kind in ("google_sql_database_instance", "google_sql_database", "google_cloud_run_v2_job"):
         assert kind not in config["resource"], kind
-    assert "conditioned_grants" not in config["resource"]["google_project_iam_member"]
+    roles = {g["role"] for g in resources(config, "google_project_iam_member").values()}
+    assert "roles/cloudsql.client" not in roles
     assert len(resources(config, "google_cloud_run_v2_service")) == sum(s.kind == "http" for s in services)
     scripts = rendered_scripts(catalog)
     assert scripts, "the bootstrap scripts render"
@@ -128,11 +134,23 @@ def test_the_longest_names_accepted_give_names_gcp_accepts(tmp_path: Path) -> No
     database = Database(instance, (longest("p", 63),), secrets[1].id)
     mounts = (SecretMount("environment", ENVIRONMENT_SECRET), SecretMount("database", secrets[1].id))
     services = (
-        Service(longest("h", 30), "http", 8080, database=instance, secrets=mounts, public=True),
+        Service(longest("h", 30), "http", 8080, database=instance, secrets=mounts, public=True, redis=True),
         Service(longest("w", 30), "worker", None, database=instance, secrets=mounts),
     )
-    network = NetworkSettings(vpc_name=longest("v", 46), subnet_name=longest("s", 63), connector_name=longest("c", 25))
-    production = production_for(services, project_id=longest("m", 30), network=network, services=ServiceSettings())
+    network = NetworkSettings(
+        vpc_name=longest("v", 46),
+        subnet_name=longest("s", 63),
+        connector_name=longest("c", 25),
+        service_egress="connector",
+    )
+    production = production_for(
+        services,
+        project_id=longest("m", 30),
+        network=network,
+        services=ServiceSettings(),
+        redis=RedisSettings(instance_id=longest("r", 59)),
+        database_overrides={},
+    )
     catalog = Catalog(secrets, (database,), services, (production,), state_bucket=longest("t", 63))
     config = synthesized(catalog, tmp_path)
     rules: dict[tuple[str, str], validation.Rule] = {
@@ -149,6 +167,8 @@ def test_the_longest_names_accepted_give_names_gcp_accepts(tmp_path: Path) -> No
         ("google_sql_database", "name"): validation.POSTGRES_DATABASE_NAME,
         ("google_storage_bucket", "name"): validation.BUCKET_NAME,
         ("google_secret_manager_secret", "secret_id"): validation.SECRET_ID,
+        ("google_memorystore_instance", "instance_id"): validation.MEMORYSTORE_INSTANCE_ID,
+        ("google_network_connectivity_service_connection_policy", "name"): validation.RESOURCE_NAME,
     }
     for (kind, attribute), rule in rules.items():
         values = [body[attribute] for body in resources(config, kind).values()]

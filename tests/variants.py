@@ -56,7 +56,8 @@ SERVICES = (
         database="main-db",
         database_name="agent",
         secrets=(MAIN_URL, JWT, OPENAI, ENVIRONMENT),
-        env=("QDRANT_URL", "REDIS_URL"),
+        env=("QDRANT_URL",),
+        redis=True,
         critical=True,
         invokers=(GATEWAY,),
         reads_documents=True,
@@ -82,10 +83,11 @@ SERVICES = (
         database="main-db",
         database_name="agent",
         secrets=(MAIN_URL, OPENAI, ENVIRONMENT),
-        env=("QDRANT_URL", "REDIS_URL"),
+        env=("QDRANT_URL",),
+        redis=True,
     ),
 )
-SETTINGS = {"QDRANT_URL": "https://qdrant.example", "REDIS_URL": "redis://10.0.0.3:6379"}
+SETTINGS = {"QDRANT_URL": "https://qdrant.example"}
 # The embedded environments (projects, sizes of the data tier, operations), with
 # the settings and per-service sizes of BASE.
 PRODUCTION = replace(
@@ -171,4 +173,24 @@ def extended() -> Catalog:
         secrets=(*base.secrets, url, key),
         databases=(*base.databases, database),
         services=(*base.services, service),
+    )
+
+
+# Real-looking values for what the embedded catalog leaves as placeholders.
+REAL_SETTINGS = {"QDRANT_URL": "https://3f1c.us-east4-0.gcp.cloud.qdrant.io"}
+REAL_EMAILS = ("ops@mindmirror.app",)
+
+
+def deployable() -> Catalog:
+    """The embedded catalog with its placeholders replaced: what `mminfra plan` accepts."""
+    return catalog(
+        EMBEDDED,
+        environments=tuple(
+            replace(
+                env,
+                settings={**env.settings, **REAL_SETTINGS},
+                operations=replace(env.operations, notification_emails=REAL_EMAILS),
+            )
+            for env in EMBEDDED.environments
+        ),
     )

@@ -121,9 +121,12 @@ enable_apis \
   iam.googleapis.com \
   iamcredentials.googleapis.com \
   logging.googleapis.com \
+  memorystore.googleapis.com \
   monitoring.googleapis.com \
+  networkconnectivity.googleapis.com \
   run.googleapis.com \
   secretmanager.googleapis.com \
+  serviceconsumermanagement.googleapis.com \
   servicenetworking.googleapis.com \
   sqladmin.googleapis.com \
   storage.googleapis.com \

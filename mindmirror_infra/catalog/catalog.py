@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mindmirror_infra import validation as rules
 from mindmirror_infra.catalog.addresses import environment_addresses, system_addresses
 from mindmirror_infra.catalog.environment import Environment
+from mindmirror_infra.catalog.sizing import check_connection_budgets, check_direct_vpc_subnet
 from mindmirror_infra.catalog.system import Database, MigrationJob, Secret, SecretMount, Service
 from mindmirror_infra.cloud_run_sizes import check_size
 from mindmirror_infra.errors import InvalidConfig
@@ -137,6 +138,10 @@ class Catalog:
                 rules.check_one_of(f"{where}.traffic[{split.service}].service", split.service, http_services)
             for name in env.usage.traffic:
                 rules.check_one_of(f"{where}.usage.traffic", name, http_services)
+            for instance in env.database_overrides:
+                rules.check_one_of(f"{where}.database_overrides", instance, (d.instance for d in self.databases))
+            check_connection_budgets(self, env)
+            check_direct_vpc_subnet(self, env)
             for database in self.databases:
                 if len(env.project_id) + 1 + len(database.instance) > MAX_SQL_CONNECTION_NAME:
                     raise InvalidConfig(
@@ -188,6 +193,11 @@ class Catalog:
         if service.database is None:
             return None
         return service.database_name or self.database(service.database).databases[0]
+
+    @property
+    def redis_users(self) -> tuple[Service, ...]:
+        """The workloads that use the environment's Redis."""
+        return tuple(s for s in self.services if s.redis)
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)

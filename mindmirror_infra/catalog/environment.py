@@ -6,13 +6,24 @@ A stack reads only these values; production and staging run the same code paths.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from mindmirror_infra import validation as rules
 from mindmirror_infra.catalog.github import GitHubRepository
 from mindmirror_infra.catalog.usage import UsageAssumptions
 from mindmirror_infra.errors import InvalidConfig
+
+# How Cloud Run workloads reach private ranges (docs/decisions/0015-data-plane.md).
+DIRECT_VPC = "direct-vpc"
+CONNECTOR = "connector"
+EGRESS_CHOICES = (DIRECT_VPC, CONNECTOR)
+# Shared-core connector machines exhaust their CPU credits under sustained load;
+# Google recommends larger machines for production traffic
+# (https://cloud.google.com/vpc/docs/serverless-vpc-access#scaling).
+SHARED_CORE_CONNECTORS = ("e2-micro", "f1-micro")
+PRODUCTION = "production"
 
 
 def _frozen(mapping: Mapping[str, object]) -> Mapping[str, object]:
@@ -29,21 +40,32 @@ class NetworkSettings:
         subnet_cidr: its primary range. Default ``10.0.0.0/20``.
         private_services_cidr: the global range reserved for private service
             access (Cloud SQL private IPs). Default ``10.16.0.0/16``.
-        connector_name: the serverless VPC access connector. Default ``run-connector``.
+        service_egress: how services and migration jobs reach private ranges:
+            ``direct-vpc`` (Direct VPC egress from the subnet) or ``connector``
+            (the serverless VPC access connector). Default ``direct-vpc``; worker
+            pools always use Direct VPC. docs/decisions/0015-data-plane.md
+        connector_name: the serverless VPC access connector, created only with
+            ``service_egress="connector"``. Default ``run-connector``.
         connector_cidr: its dedicated ``/28``. Default ``10.8.0.0/28``.
         connector_min_instances / connector_max_instances: its size. Default 2 / 3.
-        connector_machine_type: Default ``e2-micro``.
+        connector_machine_type: Default ``e2-standard-4``; production refuses the
+            shared-core types, whose CPU credits run out under sustained load.
     """
 
     vpc_name: str = "mindmirror-vpc"
     subnet_name: str = "mindmirror-subnet"
     subnet_cidr: str = "10.0.0.0/20"
     private_services_cidr: str = "10.16.0.0/16"
+    service_egress: str = DIRECT_VPC
     connector_name: str = "run-connector"
     connector_cidr: str = "10.8.0.0/28"
     connector_min_instances: int = 2
     connector_max_instances: int = 3
-    connector_machine_type: str = "e2-micro"
+    connector_machine_type: str = "e2-standard-4"
+
+    @property
+    def uses_connector(self) -> bool:
+        return self.service_egress == CONNECTOR
 
     @property
     def derived_names(self) -> dict[str, str]:
@@ -54,6 +76,7 @@ class NetworkSettings:
         }
 
     def validate(self, where: str) -> None:
+        rules.check_one_of(f"{where}.service_egress", self.service_egress, EGRESS_CHOICES)
         for name in ("vpc_name", "subnet_name"):
             rules.check_name(f"{where}.{name}", getattr(self, name), rules.RESOURCE_NAME)
         for what, derived in self.derived_names.items():
@@ -84,8 +107,10 @@ class NetworkSettings:
         rules.check_int(
             f"{where}.connector_max_instances", self.connector_max_instances, self.connector_min_instances + 1, 10
         )
+        # The machine types a connector accepts:
+        # https://cloud.google.com/vpc/docs/serverless-vpc-access#scaling
         rules.check_one_of(
-            f"{where}.connector_machine_type", self.connector_machine_type, ("e2-micro", "f1-micro", "e2-standard-4")
+            f"{where}.connector_machine_type", self.connector_machine_type, (*SHARED_CORE_CONNECTORS, "e2-standard-4")
         )
 
 
@@ -102,6 +127,11 @@ class DatabaseSettings:
         max_connections: the ``max_connections`` flag. Default 100.
         maintenance_day: 1 (Monday) to 7 (Sunday). Default 7.
         maintenance_hour: 0-23 UTC. Default 4, after the backup.
+        flags: further PostgreSQL flags, by name. Default none; the logging flags
+            and ``max_connections`` are set by the project and refused here.
+        reserved_connections: connections kept free of the workloads' budget for
+            Cloud SQL's own agents and an operator's session (PostgreSQL's
+            ``superuser_reserved_connections`` is 3). Default 10.
     """
 
     tier: str = "db-custom-2-7680"
@@ -112,11 +142,85 @@ class DatabaseSettings:
     max_connections: int = 100
     maintenance_day: int = 7
     maintenance_hour: int = 4
+    flags: Mapping[str, str] = field(default_factory=dict)
+    reserved_connections: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flags", _frozen(self.flags))
 
     def validate(self, where: str) -> None:
         # The same rules as the Cloud SQL construct's, so a bad value is refused
         # when the catalog is built, naming the setting to change.
         rules.check_sql_instance_settings(where, self)
+        rules.check_int(f"{where}.reserved_connections", self.reserved_connections, 0, 1000)
+        rules.check_sql_flags(f"{where}.flags", self.flags)
+        limit = rules.sql_connection_limit(self.tier)
+        if self.max_connections > limit:
+            raise InvalidConfig(
+                f"{where}.max_connections",
+                self.max_connections,
+                f"expected at most {limit}, the most Cloud SQL documents for tier {self.tier}",
+            )
+
+
+@dataclass(frozen=True)
+class DatabaseOverride:
+    """What one Cloud SQL instance sets differently from the environment's ``database``.
+
+    Every attribute defaults to ``None``: the environment's value. ``flags`` are
+    added to the environment's flags, a flag of the same name replacing its value.
+    """
+
+    tier: str | None = None
+    high_availability: bool | None = None
+    disk_size_gb: int | None = None
+    max_connections: int | None = None
+    flags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flags", _frozen(self.flags))
+
+    def applied_to(self, settings: DatabaseSettings) -> DatabaseSettings:
+        changes: dict[str, Any] = {
+            name: value
+            for name in ("tier", "high_availability", "disk_size_gb", "max_connections")
+            if (value := getattr(self, name)) is not None
+        }
+        return replace(settings, **changes, flags={**settings.flags, **self.flags})
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """The environment's Memorystore for Valkey instance (docs/decisions/0015-data-plane.md).
+
+    Size and care only: it is private (Private Service Connect in the subnet),
+    encrypted in transit and authenticated with IAM, whatever is set here.
+
+    Attributes:
+        instance_id: the instance id. Default ``mindmirror-cache``.
+        node_type: the machine of each node. Default ``STANDARD_SMALL`` (6.5 GB).
+        replica_count: read replicas in other zones, which also take over when the
+            primary fails. Default 1.
+        persistence: ``AOF`` (every write logged, fsync each second), ``RDB``
+            (snapshots) or ``DISABLED``. Default ``AOF``: Celery's queue lives here.
+        rdb_snapshot_period: with ``RDB``, how often. Default ``ONE_HOUR``.
+        engine_version: Default ``VALKEY_8_0``.
+    """
+
+    instance_id: str = "mindmirror-cache"
+    node_type: str = "STANDARD_SMALL"
+    replica_count: int = 1
+    persistence: str = "AOF"
+    rdb_snapshot_period: str = "ONE_HOUR"
+    engine_version: str = "VALKEY_8_0"
+
+    def validate(self, where: str) -> None:
+        rules.check_name(f"{where}.instance_id", self.instance_id, rules.MEMORYSTORE_INSTANCE_ID)
+        rules.check_one_of(f"{where}.node_type", self.node_type, rules.MEMORYSTORE_NODE_TYPES)
+        rules.check_int(f"{where}.replica_count", self.replica_count, 0, rules.MEMORYSTORE_MAX_REPLICAS)
+        rules.check_one_of(f"{where}.persistence", self.persistence, rules.MEMORYSTORE_PERSISTENCE)
+        rules.check_one_of(f"{where}.rdb_snapshot_period", self.rdb_snapshot_period, rules.MEMORYSTORE_RDB_PERIODS)
+        rules.check_one_of(f"{where}.engine_version", self.engine_version, rules.MEMORYSTORE_VERSIONS)
 
 
 @dataclass(frozen=True)
@@ -249,6 +353,12 @@ class OperationsSettings:
         uptime_regions: where uptime checks run from; at least 3. Default the three US
             regions and Europe.
         uptime_period_seconds: how often each uptime check runs: 60, 300, 600 or 900. Default 60.
+        error_log_entries_per_minute: alert when a workload writes more error entries
+            than this per minute. Default 10.
+        sql_utilization: alert when a Cloud SQL instance's CPU, memory or disk use,
+            or its connections' share of ``max_connections``, exceeds this. Default 0.8.
+        redis_memory_utilization: alert when Redis uses more of its memory than
+            this; Memorystore recommends staying under 80 %. Default 0.8.
     """
 
     notification_emails: tuple[str, ...]
@@ -261,6 +371,9 @@ class OperationsSettings:
     budget_thresholds: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
     uptime_regions: tuple[str, ...] = ("USA_OREGON", "USA_IOWA", "USA_VIRGINIA", "EUROPE")
     uptime_period_seconds: int = 60
+    error_log_entries_per_minute: int = 10
+    sql_utilization: float = 0.8
+    redis_memory_utilization: float = 0.8
 
     def validate(self, where: str) -> None:
         limit = rules.MAX_BUDGET_CHANNELS
@@ -282,6 +395,9 @@ class OperationsSettings:
         rules.check_unique(f"{where}.budget_thresholds", (str(s) for s in self.budget_thresholds))
         rules.check_uptime_regions(f"{where}.uptime_regions", self.uptime_regions)
         rules.check_one_of(f"{where}.uptime_period_seconds", self.uptime_period_seconds, rules.UPTIME_PERIODS)
+        rules.check_int(f"{where}.error_log_entries_per_minute", self.error_log_entries_per_minute, 1, 1_000_000)
+        rules.check_number(f"{where}.sql_utilization", self.sql_utilization, 0, 1, low_open=True)
+        rules.check_number(f"{where}.redis_memory_utilization", self.redis_memory_utilization, 0, 1, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -301,7 +417,9 @@ class Environment:
             final ``*`` admits a prefix. Default ``main`` and ``v*`` tags.
         operations: alerting and budget.
         region: Default ``us-central1``.
-        network, database, services, registry: see each type. Defaults: production sizes.
+        network, database, services, registry, redis: see each type. Defaults: production sizes.
+        database_overrides: per Cloud SQL instance (by instance name), what differs
+            from ``database``. Default none.
         documents_bucket: the bucket of documents the services read. Default
             ``<project_id>-documents`` (bucket names are global).
         settings: non-secret values services receive as environment variables.
@@ -317,6 +435,8 @@ class Environment:
     region: str = "us-central1"
     network: NetworkSettings = NetworkSettings()
     database: DatabaseSettings = DatabaseSettings()
+    database_overrides: Mapping[str, DatabaseOverride] = field(default_factory=dict)
+    redis: RedisSettings = RedisSettings()
     services: ServiceSettings = ServiceSettings()
     registry: RegistrySettings = RegistrySettings()
     documents_bucket: str = ""
@@ -327,6 +447,7 @@ class Environment:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", _frozen(self.settings))
+        object.__setattr__(self, "database_overrides", _frozen(self.database_overrides))
         if not self.documents_bucket:
             object.__setattr__(self, "documents_bucket", f"{self.project_id}-documents")
         where = f"environments[{self.name}]"
@@ -346,6 +467,21 @@ class Environment:
         rules.check_bucket_name(f"{where}.documents_bucket", self.documents_bucket)
         self.network.validate(f"{where}.network")
         self.database.validate(f"{where}.database")
+        for instance in self.database_overrides:
+            # Values not overridden were checked above, so a refusal names an overridden one.
+            self.database_settings(instance).validate(f"{where}.database_overrides[{instance}]")
+        self.redis.validate(f"{where}.redis")
+        network = self.network
+        if (
+            self.name == PRODUCTION
+            and network.uses_connector
+            and network.connector_machine_type in SHARED_CORE_CONNECTORS
+        ):
+            raise InvalidConfig(
+                f"{where}.network.connector_machine_type",
+                network.connector_machine_type,
+                "production traffic exhausts a shared-core connector's CPU credits; expected 'e2-standard-4'",
+            )
         self.services.validate(f"{where}.services")
         self.registry.validate(f"{where}.registry")
         self.operations.validate(f"{where}.operations")
@@ -356,6 +492,19 @@ class Environment:
         for key, value in self.settings.items():
             rules.check_env_var_name(f"{where}.settings", key)
             rules.check_url_without_credentials(f"{where}.settings[{key}]", value)
+
+    def database_settings(self, instance: str) -> DatabaseSettings:
+        """The settings of one Cloud SQL instance: the environment's, with its override applied."""
+        override = self.database_overrides.get(instance)
+        return self.database if override is None else override.applied_to(self.database)
+
+    def database_field(self, instance: str, name: str) -> str:
+        """Where the catalog sets ``name`` for ``instance``: its override, else the environment's default."""
+        override = self.database_overrides.get(instance)
+        at = "database"
+        if override is not None and (getattr(override, name, None) is not None):
+            at = f"database_overrides[{instance}]"
+        return f"environments[{self.name}].{at}.{name}"
 
     @property
     def image_tag_default(self) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from mindmirror_infra.catalog.catalog import ENVIRONMENT_SECRET, Catalog
 from mindmirror_infra.catalog.environment import (
+    DatabaseOverride,
     DatabaseSettings,
     Environment,
     OperationsSettings,
+    RedisSettings,
     RegistrySettings,
     ServiceSettings,
     ServiceSize,
@@ -60,7 +62,8 @@ SERVICES = (
         database="main-db",
         database_name="agent",
         secrets=(database_url("database-url"), JWT, OPENAI, QDRANT, ENVIRONMENT),
-        env=("QDRANT_URL", "REDIS_URL"),
+        env=("QDRANT_URL",),
+        redis=True,  # its cache
         critical=True,  # *assumed*: the core of the product, kept warm
         invokers=(GATEWAY,),
         reads_documents=True,
@@ -150,14 +153,16 @@ SERVICES = (
         database="main-db",  # *assumed*
         database_name="agent",  # *assumed*
         secrets=(database_url("database-url"), OPENAI, QDRANT, ENVIRONMENT),
-        env=("QDRANT_URL", "REDIS_URL"),
+        env=("QDRANT_URL",),
+        redis=True,  # Celery's broker and result backend
     ),
 )
 
-# *assumed*: the cluster and Redis addresses; the operating strategy leaves them as placeholders.
+# *assumed*: the Qdrant cluster's address; the operating strategy leaves it as a
+# placeholder, and `mminfra plan` refuses it until it is a real one. REDIS_URL is
+# not a setting: the stack builds it from the Redis instance (Service.redis).
 SETTINGS = {
     "QDRANT_URL": "https://mindmirror.qdrant.example",
-    "REDIS_URL": "redis://10.0.0.3:6379",
 }
 # *assumed*: the name and both ids are placeholders. Before the first apply, read the
 # real ids with `gh api repos/OWNER/NAME --jq '.id, .owner.id'` (docs/decisions/0018-workload-identity-trust.md).
@@ -195,6 +200,10 @@ PRODUCTION = Environment(
     infrastructure_repository=INFRASTRUCTURE_REPOSITORY,
     settings=SETTINGS,
     services=ServiceSettings(sizes={"agent-service": ServiceSize(cpu="2", memory="2Gi")}),
+    # main-db serves four services of up to 10 instances, the worker and its
+    # migration job: 217 connections at most (see catalog/sizing.py), within
+    # the 400 Cloud SQL allows a 7.5 GB tier.
+    database_overrides={"main-db": DatabaseOverride(max_connections=250)},
     operations=OperationsSettings(notification_emails=NOTIFY, budget_margin=BUDGET_MARGIN),
     usage=PRODUCTION_USAGE,
 )
@@ -207,6 +216,7 @@ STAGING = Environment(
     deploy_refs=("refs/heads/staging",),  # strategy: staging deploys from its branch
     settings={**SETTINGS, "QDRANT_URL": "https://mindmirror-staging.qdrant.example"},
     database=DatabaseSettings(tier="db-custom-1-3840", high_availability=False, disk_size_gb=10),
+    redis=RedisSettings(node_type="SHARED_CORE_NANO", replica_count=0, persistence="RDB"),
     services=ServiceSettings(critical_min_instances=0, max_instances=3),
     registry=RegistrySettings(cleanup_dry_run=True),
     operations=OperationsSettings(

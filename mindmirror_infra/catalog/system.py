@@ -18,6 +18,24 @@ from mindmirror_infra.errors import InvalidConfig
 # migration job, every database of its instance, comma-separated.
 DATABASE_NAME_VARIABLE = "DATABASE_NAME"
 DATABASE_NAMES_VARIABLE = "DATABASE_NAMES"
+# The most connections each instance of a workload may hold to its database: its
+# pool size, which the application must honour (SQLAlchemy: pool_size plus
+# max_overflow). The connection budget of each instance counts it.
+DATABASE_POOL_SIZE_VARIABLE = "DATABASE_POOL_SIZE"
+# Built from the Redis instance's attributes for the workloads that use it
+# (docs/decisions/0015-data-plane.md): its ``rediss://`` address and the PEM
+# certificates of the CA that signs its server certificate.
+REDIS_URL_VARIABLE = "REDIS_URL"
+REDIS_CA_VARIABLE = "REDIS_CA_CERTS"
+SET_BY_THE_STACK = (
+    DATABASE_NAME_VARIABLE,
+    DATABASE_NAMES_VARIABLE,
+    DATABASE_POOL_SIZE_VARIABLE,
+    REDIS_URL_VARIABLE,
+    REDIS_CA_VARIABLE,
+)
+# One connection for Alembic, one spare for a hook that opens its own.
+MIGRATION_POOL_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,11 @@ class Service:
         invokers: names of catalog services allowed to call it. Default: none.
         reads_documents: may read objects of the documents bucket. Default: ``False``.
         health_path: the HTTP path of its health check. Default: ``/health``.
+        database_pool_size: the most connections one instance holds to its
+            database; it receives it as ``DATABASE_POOL_SIZE``. Default 5.
+        redis: uses the environment's Redis: receives ``REDIS_URL`` and
+            ``REDIS_CA_CERTS`` and may sign in to it with its own account (IAM
+            authentication). Default ``False``.
         smoke: a shell command the deploy workflow runs from the application
             repository's root after the health check passes, with ``SERVICE_URL``
             (and, for a private service, ``ID_TOKEN``) set; a non-zero exit rolls
@@ -140,6 +163,8 @@ class Service:
     invokers: tuple[str, ...] = ()
     reads_documents: bool = False
     health_path: str = "/health"
+    database_pool_size: int = 5
+    redis: bool = False
     smoke: str = ""
 
     def __post_init__(self) -> None:
@@ -180,8 +205,14 @@ class Service:
         for name in self.env:
             rules.check_env_var_name(f"{where}.env", name)
             rules.check_not_credential(f"{where}.env", name)
-            if name in (DATABASE_NAME_VARIABLE, DATABASE_NAMES_VARIABLE):
-                raise InvalidConfig(f"{where}.env", name, "set from database_name; expected another name")
+            if name in SET_BY_THE_STACK:
+                raise InvalidConfig(
+                    f"{where}.env",
+                    name,
+                    "set by the stack (database_name, database_pool_size, redis); expected another name",
+                )
+        rules.check_int(f"{where}.database_pool_size", self.database_pool_size, 1, 1000)
+        rules.check_unique(f"{where}.env", self.env)
         rules.check_unique(f"{where}.invokers", self.invokers)
 
     @property
@@ -200,3 +231,4 @@ class MigrationJob:
     name: str
     database: Database
     secrets: tuple[SecretMount, ...]
+    pool_size: int = MIGRATION_POOL_SIZE

@@ -17,6 +17,7 @@ from cdktn_provider_google.cloud_run_v2_job import (
     CloudRunV2JobTemplateTemplateVolumesSecret,
     CloudRunV2JobTemplateTemplateVolumesSecretItems,
     CloudRunV2JobTemplateTemplateVpcAccess,
+    CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
 )
 from cdktn_provider_google.cloud_run_v2_job_iam_member import CloudRunV2JobIamMember
 
@@ -65,7 +66,7 @@ class CloudRunJobProps:
 class CloudRunJob(workload.CloudRunWorkload[CloudRunJobProps, CloudRunV2Job]):
     """A job addressed ``google_cloud_run_v2_job.<name>``: one task per run, its own
     account with its secrets granted before it exists, egress to private ranges
-    through the VPC connector. A job holds no state, so its deletion protection
+    into the VPC (``WorkloadProps.egress``). A job holds no state, so its deletion protection
     stays at the provider's default.
     """
 
@@ -85,7 +86,11 @@ class CloudRunJob(workload.CloudRunWorkload[CloudRunJobProps, CloudRunV2Job]):
                     service_account=spec.account.email,
                     timeout=f"{props.timeout_seconds}s",
                     max_retries=props.max_retries,
-                    vpc_access=workload.private_egress(spec, CloudRunV2JobTemplateTemplateVpcAccess),
+                    vpc_access=workload.private_egress(
+                        spec,
+                        CloudRunV2JobTemplateTemplateVpcAccess,
+                        CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces,
+                    ),
                     volumes=workload.volumes(
                         spec,
                         CloudRunV2JobTemplateTemplateVolumes,

@@ -23,6 +23,7 @@ from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTemplateVolumesSecret,
     CloudRunV2ServiceTemplateVolumesSecretItems,
     CloudRunV2ServiceTemplateVpcAccess,
+    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
     CloudRunV2ServiceTraffic,
 )
 from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
@@ -162,7 +163,7 @@ class CloudRunService(workload.CloudRunWorkload[CloudRunServiceProps, CloudRunV2
       alone and the service waits for the grants;
     - CPU only during requests (``cpu_idle``), scaling between the instance bounds;
     - startup and liveness probes on the health path;
-    - egress to private ranges through the VPC connector;
+    - egress to private ranges through the VPC (``WorkloadProps.egress``);
     - invokers are granted ``roles/run.invoker`` on this service only; a public
       service disables the invoker check instead of granting ``allUsers``, which
       an organization policy restricting member domains would refuse;
@@ -204,7 +205,9 @@ class CloudRunService(workload.CloudRunWorkload[CloudRunServiceProps, CloudRunV2
             scaling=CloudRunV2ServiceTemplateScaling(
                 min_instance_count=props.min_instances, max_instance_count=props.max_instances
             ),
-            vpc_access=workload.private_egress(spec, CloudRunV2ServiceTemplateVpcAccess),
+            vpc_access=workload.private_egress(
+                spec, CloudRunV2ServiceTemplateVpcAccess, CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces
+            ),
             volumes=workload.volumes(
                 spec,
                 CloudRunV2ServiceTemplateVolumes,

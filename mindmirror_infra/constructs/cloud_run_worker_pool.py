@@ -28,11 +28,13 @@ from cdktn_provider_google.cloud_run_v2_worker_pool import (
     CloudRunV2WorkerPoolTemplateVolumesSecret,
     CloudRunV2WorkerPoolTemplateVolumesSecretItems,
     CloudRunV2WorkerPoolTemplateVpcAccess,
+    CloudRunV2WorkerPoolTemplateVpcAccessNetworkInterfaces,
 )
 from cdktn_provider_google.cloud_run_v2_worker_pool_iam_member import CloudRunV2WorkerPoolIamMember
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs import cloud_run_workload as workload
+from mindmirror_infra.errors import InvalidConfig
 
 # `gcloud run worker-pools deploy` needs run.workerpools.get and .update on the
 # pool; roles/run.developer is the narrowest predefined role holding both,
@@ -68,6 +70,12 @@ class CloudRunWorkerPoolProps:
 
     def __post_init__(self) -> None:
         validation.check_int(f"{self.workload.where}.instances", self.instances, 1, 100)
+        # Cloud Run documents Direct VPC egress for worker pools; `gcloud run
+        # worker-pools deploy` offers no connector flag (docs/decisions/0015-data-plane.md).
+        if not self.workload.egress.direct:
+            raise InvalidConfig(
+                f"{self.workload.where}.egress", self.workload.egress, "a worker pool uses Direct VPC egress"
+            )
         self.workload.check_size(fractional_cpu=False)
 
 
@@ -76,7 +84,7 @@ class CloudRunWorkerPool(workload.CloudRunWorkload[CloudRunWorkerPoolProps, Clou
 
     A fixed number of instances (manual scaling: a queue consumer has no request
     signal to scale on), its own account, its secrets granted before it starts,
-    egress to private ranges through the VPC connector, deletion protection on
+    egress to private ranges through the VPC (``WorkloadProps.egress``), deletion protection on
     (the provider's default), and images deployed by CI kept.
     """
 
@@ -93,7 +101,9 @@ class CloudRunWorkerPool(workload.CloudRunWorkload[CloudRunWorkerPoolProps, Clou
             scaling=CloudRunV2WorkerPoolScaling(scaling_mode="MANUAL", manual_instance_count=self.props.instances),
             template=CloudRunV2WorkerPoolTemplate(
                 service_account=spec.account.email,
-                vpc_access=workload.private_egress(spec, CloudRunV2WorkerPoolTemplateVpcAccess),
+                vpc_access=workload.private_egress(
+                    spec, CloudRunV2WorkerPoolTemplateVpcAccess, CloudRunV2WorkerPoolTemplateVpcAccessNetworkInterfaces
+                ),
                 volumes=workload.volumes(
                     spec,
                     CloudRunV2WorkerPoolTemplateVolumes,

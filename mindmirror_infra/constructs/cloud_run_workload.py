@@ -28,8 +28,8 @@ from mindmirror_infra.constructs.secret import Secret
 from mindmirror_infra.constructs.service_account import ServiceAccount
 from mindmirror_infra.errors import InvalidConfig
 
-# Egress through the connector carries only traffic to private ranges (Cloud SQL,
-# Redis); calls to Google APIs and the internet leave directly.
+# Egress into the VPC carries only traffic to private ranges (Cloud SQL, Redis);
+# calls to Google APIs and the internet leave directly.
 PRIVATE_EGRESS = "PRIVATE_RANGES_ONLY"
 # Mounts read the newest enabled version, so a rotated secret reaches new instances.
 SECRET_VERSION = "latest"
@@ -62,6 +62,33 @@ class SecretFile:
 
 
 @dataclass(frozen=True)
+class VpcEgress:
+    """How a workload reaches private ranges: a connector, or Direct VPC egress from a subnet.
+
+    Attributes:
+        connector: the serverless VPC access connector (id). Default none.
+        network / subnetwork: the VPC and the subnet (ids or names) that give each
+            instance its address, for Direct VPC egress. Default none.
+
+    Exactly one of the two is given (Cloud Run takes one or the other).
+    """
+
+    connector: str = ""
+    network: str = ""
+    subnetwork: str = ""
+
+    @property
+    def direct(self) -> bool:
+        return bool(self.network)
+
+    def check(self, where: str) -> None:
+        if bool(self.connector) == bool(self.network and self.subnetwork):
+            raise InvalidConfig(
+                f"{where}.egress", self, "expected either a connector or a network and subnetwork (Direct VPC)"
+            )
+
+
+@dataclass(frozen=True)
 class WorkloadProps:
     """The container of a Cloud Run workload and who it runs as.
 
@@ -72,7 +99,7 @@ class WorkloadProps:
         image: the full image reference, ``<registry>/<image>:<tag>``. Only the
             first deployment uses it: later images come from CI (see ``IGNORED_AFTER_DEPLOY``).
         account: its own service account.
-        connector: the VPC access connector (id) its private egress goes through.
+        egress: how its traffic to private ranges enters the VPC.
         cpu: Default ``"1"``.
         memory: Default ``"512Mi"``.
         secrets: secrets mounted as files. Default none.
@@ -84,7 +111,7 @@ class WorkloadProps:
     name: str
     image: str
     account: ServiceAccount
-    connector: str
+    egress: VpcEgress
     cpu: str = "1"
     memory: str = "512Mi"
     secrets: tuple[SecretFile, ...] = ()
@@ -94,9 +121,9 @@ class WorkloadProps:
         object.__setattr__(self, "env", MappingProxyType(dict(sorted(self.env.items()))))
         where = self.where
         validation.check_name(f"{where}.name", self.name, validation.CLOUD_RUN_NAME)
-        if not self.image or not self.connector:
-            missing = "image" if not self.image else "connector"
-            raise InvalidConfig(f"{where}.{missing}", "", f"expected a {missing}")
+        if not self.image:
+            raise InvalidConfig(f"{where}.image", "", "expected an image")
+        self.egress.check(where)
         for mount in self.secrets:
             validation.check_secret_mount(
                 f"{where}.secrets[{mount.volume}]", mount.volume, mount.file, mount.mount_path
@@ -153,8 +180,14 @@ def env_vars(props: WorkloadProps, env: Callable[..., Any]) -> list[Any] | None:
     return [env(name=name, value=value) for name, value in props.env.items()] or None
 
 
-def private_egress(props: WorkloadProps, vpc_access: Callable[..., Any]) -> Any:
-    return vpc_access(connector=props.connector, egress=PRIVATE_EGRESS)
+def private_egress(props: WorkloadProps, vpc_access: Callable[..., Any], interface: Callable[..., Any]) -> Any:
+    """The ``vpc_access`` block: the connector, or one network interface in the subnet (Direct VPC egress)."""
+    egress = props.egress
+    if not egress.direct:
+        return vpc_access(connector=egress.connector, egress=PRIVATE_EGRESS)
+    return vpc_access(
+        network_interfaces=[interface(network=egress.network, subnetwork=egress.subnetwork)], egress=PRIVATE_EGRESS
+    )
 
 
 def limits(props: WorkloadProps) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from cdktn import ITerraformDependable, TerraformResourceLifecycle
 from cdktn_provider_google.project_iam_member import ProjectIamMember
@@ -23,6 +25,7 @@ from constructs import Construct
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
 from mindmirror_infra.constructs.service_account import IamCondition, ServiceAccount
+from mindmirror_infra.errors import InvalidConfig
 
 # The newest major version Cloud SQL offers (POSTGRES_18 in the Admin API's
 # SqlDatabaseVersion, https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1beta4/SqlDatabaseVersion;
@@ -84,6 +87,8 @@ class CloudSqlInstanceProps:
     max_connections: the ``max_connections`` flag. Default 100.
     maintenance_day: 1 (Monday) to 7 (Sunday). Default 7.
     maintenance_hour: 0-23 UTC. Default 4, after the backup.
+    flags: further database flags, by name. Default none; the logging flags and
+        ``max_connections`` are set here and refused.
     """
 
     project_id: str
@@ -100,13 +105,19 @@ class CloudSqlInstanceProps:
     max_connections: int = 100
     maintenance_day: int = 7
     maintenance_hour: int = 4
+    flags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "flags", MappingProxyType(dict(sorted(self.flags.items()))))
         where = "CloudSqlInstanceProps"
         validation.check_name(f"{where}.name", self.name, validation.SQL_INSTANCE_NAME)
         validation.check_database_names(f"{where}.databases", self.databases)
         validation.check_int(f"{where}.log_retention_days", self.log_retention_days, 1, 7)
         validation.check_sql_instance_settings(where, self, self.log_retention_days)
+        validation.check_sql_flags(f"{where}.flags", self.flags)
+        for name, _ in LOGGING_FLAGS:
+            if name in self.flags:
+                raise InvalidConfig(f"{where}.flags[{name}]", self.flags[name], "a logging flag the project sets")
 
 
 class CloudSqlInstance(Construct):
@@ -117,7 +128,7 @@ class CloudSqlInstance(Construct):
     - every connection encrypted (``ssl_mode``, see ``SSL_MODE``);
     - daily backups with point-in-time recovery, kept after the instance is
       deleted; a maintenance window; query insights;
-    - the CIS logging flags (``LOGGING_FLAGS``) and ``max_connections``;
+    - the CIS logging flags (``LOGGING_FLAGS``), ``max_connections`` and the props' ``flags``;
     - never lost by a plan: OpenTofu's ``deletion_protection``, the API's
       ``deletion_protection_enabled`` and ``prevent_destroy`` on the instance,
       ``prevent_destroy`` on each database.
@@ -136,7 +147,7 @@ class CloudSqlInstance(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        flags = [*LOGGING_FLAGS, ("max_connections", str(props.max_connections))]
+        flags = [*LOGGING_FLAGS, ("max_connections", str(props.max_connections)), *props.flags.items()]
         self.instance = pin(
             SqlDatabaseInstance(
                 self,

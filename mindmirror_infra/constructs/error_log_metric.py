@@ -50,11 +50,13 @@ class ErrorLogMetric(Construct):
     ``service_name`` (services) and ``worker_pool_name`` (worker pools).
 
     Addressed ``google_logging_metric.<name>``. Error Reporting groups exceptions;
-    this metric gives the rate, per service or worker pool, to chart or alert on.
+    this metric gives the rate, per service or worker pool, which an alert
+    watches (``DataAlerts``, ``error_log_entries``).
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: ErrorLogMetricProps) -> None:
         super().__init__(scope, construct_id)
+        self.name = props.name
         resource_types = " OR ".join(f'resource.type="{kind.resource_type}"' for kind in COUNTED)
         pin(
             LoggingMetric(

@@ -1,4 +1,4 @@
-"""The private network: a VPC, its subnet, private service access and a VPC connector."""
+"""The private network: a VPC, its subnet, private service access and, when chosen, a VPC connector."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class NetworkProps:
     private_services_cidr: the global range peered for private service access.
     connector_cidr: the connector's dedicated ``/28``.
     connector_min_instances / connector_max_instances: Default 2 / 3, the API's minimum.
-    connector_machine_type: Default ``e2-micro``.
+    connector_machine_type: Default ``e2-standard-4``.
+    with_connector: create the connector. Default ``False``: workloads use
+        Direct VPC egress from the subnet (docs/decisions/0015-data-plane.md).
     """
 
     project_id: str
@@ -42,7 +44,8 @@ class NetworkProps:
     connector_cidr: str
     connector_min_instances: int = 2
     connector_max_instances: int = 3
-    connector_machine_type: str = "e2-micro"
+    connector_machine_type: str = "e2-standard-4"
+    with_connector: bool = False
 
     def __post_init__(self) -> None:
         validation.check_cidr("NetworkProps.connector_cidr", self.connector_cidr, 28)
@@ -56,8 +59,9 @@ class Network(Construct):
     - the subnet has Private Google Access and flow logs (sampled at 50 %);
     - a reserved global range is peered to Google's service producer network, so
       Cloud SQL gets private IPs only (``private_services_connection``);
-    - a serverless VPC access connector on its dedicated ``/28`` carries Cloud Run
-      egress to private ranges;
+    - Cloud Run reaches private ranges by Direct VPC egress from the subnet, or,
+      ``with_connector``, through a serverless VPC access connector on its
+      dedicated ``/28`` (``connector`` is ``None`` otherwise);
     - ingress from anywhere is denied, with every denied connection logged, by a
       rule just above the implied one (priority 65534). Nothing in the VPC serves
       requests: Cloud Run is reached through Google's front end, Cloud SQL sits in
@@ -90,7 +94,7 @@ class Network(Construct):
             ),
             "vpc",
         )
-        pin(
+        self.subnet = pin(
             ComputeSubnetwork(
                 self,
                 "subnet",
@@ -152,20 +156,24 @@ class Network(Construct):
             ),
             "deny_all_ingress",
         )
-        self.connector = pin(
-            VpcAccessConnector(
-                self,
+        self.connector = (
+            pin(
+                VpcAccessConnector(
+                    self,
+                    "connector",
+                    project=props.project_id,
+                    name=props.connector_name,
+                    region=props.region,
+                    network=self.vpc.name,
+                    ip_cidr_range=props.connector_cidr,
+                    machine_type=props.connector_machine_type,
+                    # The API takes instance counts or throughput, not both.
+                    min_instances=props.connector_min_instances,
+                    max_instances=props.connector_max_instances,
+                    depends_on=after_apis,
+                ),
                 "connector",
-                project=props.project_id,
-                name=props.connector_name,
-                region=props.region,
-                network=self.vpc.name,
-                ip_cidr_range=props.connector_cidr,
-                machine_type=props.connector_machine_type,
-                # The API takes instance counts or throughput, not both.
-                min_instances=props.connector_min_instances,
-                max_instances=props.connector_max_instances,
-                depends_on=after_apis,
-            ),
-            "connector",
+            )
+            if props.with_connector
+            else None
         )

@@ -10,7 +10,10 @@ from constructs import Construct
 from mindmirror_infra.catalog import (
     DATABASE_NAME_VARIABLE,
     DATABASE_NAMES_VARIABLE,
+    DATABASE_POOL_SIZE_VARIABLE,
     MIGRATIONS_IMAGE,
+    REDIS_CA_VARIABLE,
+    REDIS_URL_VARIABLE,
     Catalog,
     Environment,
     SecretMount,
@@ -26,7 +29,9 @@ from mindmirror_infra.constructs.cloud_run_service import (
     TrafficTarget,
 )
 from mindmirror_infra.constructs.cloud_run_worker_pool import CloudRunWorkerPool, CloudRunWorkerPoolProps
-from mindmirror_infra.constructs.cloud_run_workload import SecretFile, WorkloadProps
+from mindmirror_infra.constructs.cloud_run_workload import SecretFile, VpcEgress, WorkloadProps
+from mindmirror_infra.constructs.network import Network
+from mindmirror_infra.constructs.redis import RedisInstance
 from mindmirror_infra.errors import InvalidConfig
 from mindmirror_infra.stacks.identity import Identity
 
@@ -39,14 +44,19 @@ def build_compute(
     env: Environment,
     identity: Identity,
     *,
-    connector: str,
+    network: Network,
+    redis: RedisInstance | None,
     depends_on: Sequence[ITerraformDependable] = (),
 ) -> dict[str, CloudRunService]:
     """Builds the compute tier of ``env`` and returns its HTTP services by name.
 
-    ``connector`` carries every workload's private egress; ``depends_on`` are
-    the APIs the workloads need enabled first.
+    Worker pools reach private ranges by Direct VPC egress from ``network``'s
+    subnet; services and jobs too, or through its connector when the
+    environment chooses it. Workloads that use Redis get its address from
+    ``redis``. ``depends_on`` are the APIs the workloads need enabled first.
     """
+    direct = VpcEgress(network=network.vpc.id, subnetwork=network.subnet.id)
+    chosen = direct if network.connector is None else VpcEgress(connector=network.connector.id)
     # The tag of the first deployment only: afterwards CI deploys images and the
     # services keep them (docs/decisions/0008-ci-deploys-not-reverted.md), so
     # changing this later changes nothing running.
@@ -77,7 +87,9 @@ def build_compute(
     )
     registry.grant_writer(identity.deployer)
 
-    def workload(name: str, image: str, mounts: Sequence[SecretMount], variables: Mapping[str, str]) -> WorkloadProps:
+    def workload(
+        name: str, image: str, mounts: Sequence[SecretMount], variables: Mapping[str, str], egress: VpcEgress = chosen
+    ) -> WorkloadProps:
         size = env.services.size_of(name)
         return WorkloadProps(
             project_id=env.project_id,
@@ -85,7 +97,7 @@ def build_compute(
             name=name,
             image=registry.image(image, tag),
             account=identity.accounts[name],
-            connector=connector,
+            egress=egress,
             cpu=size.cpu,
             memory=size.memory,
             secrets=tuple(
@@ -102,8 +114,12 @@ def build_compute(
         database_name = catalog.database_name(service)
         if database_name is not None:
             variables[DATABASE_NAME_VARIABLE] = database_name
-        spec = workload(service.name, service.name, service.secrets, variables)
+            variables[DATABASE_POOL_SIZE_VARIABLE] = str(service.database_pool_size)
+        if service.redis and redis is not None:
+            variables[REDIS_URL_VARIABLE] = redis.url
+            variables[REDIS_CA_VARIABLE] = redis.ca_certificates
         if service.kind == "worker":
+            spec = workload(service.name, service.name, service.secrets, variables, direct)
             workers[service.name] = CloudRunWorkerPool(
                 scope,
                 f"worker-{service.name}",
@@ -111,6 +127,7 @@ def build_compute(
                 depends_on=after,
             )
             continue
+        spec = workload(service.name, service.name, service.secrets, variables)
         services[service.name] = CloudRunService(
             scope,
             f"service-{service.name}",
@@ -138,7 +155,10 @@ def build_compute(
                     job.name,
                     MIGRATIONS_IMAGE,
                     job.secrets,
-                    {DATABASE_NAMES_VARIABLE: ",".join(job.database.databases)},
+                    {
+                        DATABASE_NAMES_VARIABLE: ",".join(job.database.databases),
+                        DATABASE_POOL_SIZE_VARIABLE: str(job.pool_size),
+                    },
                 )
             ),
             depends_on=after,

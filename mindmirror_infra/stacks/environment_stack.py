@@ -21,6 +21,13 @@ from mindmirror_infra.stacks.runtime_access import grant_runtime_access
 # import blocks and moved blocks need OpenTofu 1.5+; 1.8 brings early evaluation
 # of backend settings and is the oldest release still patched.
 REQUIRED_TOFU_VERSION = ">= 1.8.0"
+# What Memorystore's Private Service Connect needs enabled before its policy and instance.
+# https://cloud.google.com/memorystore/docs/valkey/networking
+REDIS_APIS = (
+    "memorystore.googleapis.com",
+    "networkconnectivity.googleapis.com",
+    "serviceconsumermanagement.googleapis.com",
+)
 
 
 class EnvironmentStack(TerraformStack):
@@ -54,6 +61,7 @@ class EnvironmentStack(TerraformStack):
                 connector_min_instances=network.connector_min_instances,
                 connector_max_instances=network.connector_max_instances,
                 connector_machine_type=network.connector_machine_type,
+                with_connector=network.uses_connector,
             ),
             depends_on=apis.all,
         )
@@ -63,7 +71,9 @@ class EnvironmentStack(TerraformStack):
             catalog,
             env,
             network_id=networking.vpc.id,
+            subnetwork_id=networking.subnet.id,
             private_services_connection=networking.private_services_connection,
+            depends_on=[apis.services[api] for api in REDIS_APIS],
         )
         grant_runtime_access(catalog, identity, data)
         build_deployer(self, catalog, env, identity)
@@ -72,7 +82,8 @@ class EnvironmentStack(TerraformStack):
             catalog,
             env,
             identity,
-            connector=networking.connector.id,
+            network=networking,
+            redis=data.redis,
             depends_on=[apis.services["run.googleapis.com"]],
         )
         public_hosts = {

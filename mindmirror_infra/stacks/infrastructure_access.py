@@ -128,6 +128,18 @@ NEEDS = (
         "Cloud SQL instances and databases (no user, so no password, is managed)",
     ),
     Need(
+        ("google_memorystore_instance",),
+        ("roles/memorystore.viewer",),
+        ("roles/memorystore.admin",),
+        "the Memorystore (Valkey/Redis) cache instances",
+    ),
+    Need(
+        ("google_network_connectivity_service_connection_policy",),
+        ("roles/networkconnectivity.viewer",),
+        ("roles/networkconnectivity.consumerNetworkAdmin",),
+        "the service connection policy through which Memorystore reaches the VPC (Private Service Connect)",
+    ),
+    Need(
         ("google_redis_instance",),
         ("roles/redis.viewer",),
         ("roles/redis.admin",),

@@ -12,6 +12,7 @@ from constructs import Construct
 from mindmirror_infra.catalog import Catalog, Environment
 from mindmirror_infra.constructs.cloud_run_alerts import CloudRunAlerts, CloudRunAlertsProps
 from mindmirror_infra.constructs.cloud_run_runbook import runbook
+from mindmirror_infra.constructs.data_alerts import DataAlerts, DataAlertsProps, SqlInstanceLimit
 from mindmirror_infra.constructs.email_channels import EmailChannels, EmailChannelsProps
 from mindmirror_infra.constructs.error_log_metric import ErrorLogMetric, ErrorLogMetricProps
 from mindmirror_infra.constructs.project_budget import ProjectBudget, ProjectBudgetProps
@@ -77,7 +78,27 @@ def build_operations(scope: Construct, catalog: Catalog, env: Environment, publi
                 runbook=runbook(env.project_id, env.region, service.name),
             ),
         )
-    ErrorLogMetric(scope, "error-log-metric", ErrorLogMetricProps(project_id=env.project_id))
+    error_metric = ErrorLogMetric(scope, "error-log-metric", ErrorLogMetricProps(project_id=env.project_id))
+    DataAlerts(
+        scope,
+        "data-alerts",
+        DataAlertsProps(
+            project_id=env.project_id,
+            region=env.region,
+            notification_channels=notify,
+            sql_instances=tuple(
+                SqlInstanceLimit(d.instance, env.database_settings(d.instance).max_connections)
+                for d in catalog.databases
+            ),
+            migration_jobs=tuple(job.name for job in catalog.migration_jobs),
+            redis_instance=env.redis.instance_id if catalog.redis_users else None,
+            error_metric=error_metric.name,
+            utilization=settings.sql_utilization,
+            redis_memory_utilization=settings.redis_memory_utilization,
+            errors_per_minute=settings.error_log_entries_per_minute,
+            duration_seconds=settings.alert_duration_seconds,
+        ),
+    )
     _budget(scope, catalog, env, notify)
 
 

@@ -18,7 +18,7 @@ SERVICE_ROLES = (*WRITER_ROLES, "roles/cloudtrace.agent")
 
 
 def grant_runtime_access(catalog: Catalog, identity: Identity, data: Data) -> None:
-    """Project roles each account needs, its own database instance, and documents where the catalog says so."""
+    """Project roles of each account, its own database instance, and documents and Redis where the catalog says."""
     for service in catalog.services:
         account = identity.accounts[service.name]
         for role in SERVICE_ROLES:
@@ -27,6 +27,8 @@ def grant_runtime_access(catalog: Catalog, identity: Identity, data: Data) -> No
             data.instances[service.database].grant_connect(account)
         if service.reads_documents:
             data.documents.grant_read(account)
+        if service.redis and data.redis is not None:
+            data.redis.grant_connect(account)
     for job in catalog.migration_jobs:
         account = identity.accounts[job.name]
         for role in WRITER_ROLES:
