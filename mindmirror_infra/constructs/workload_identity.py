@@ -148,9 +148,12 @@ class GitHubWorkloadIdentity(Construct):
     The provider's attribute condition (``attribute_condition``) refuses
     every token but those of jobs of ``props.repository`` (matched by its and
     its owner's ids) that run in the GitHub environment ``props.environment``
-    from one of ``props.refs``: no other repository, branch or workflow job
-    can even exchange a token. ``allow_impersonation`` then lets that
-    repository's principal set act as one account. No service-account key
+    from one of ``props.refs`` (and, with ``props.pull_requests``, those of
+    its pull requests on their merge refs): no other repository, branch or
+    workflow job can even exchange a token. ``allow_impersonation`` then lets
+    that repository's principal set (with pull requests admitted: the
+    environment's subject) act as one account, and
+    ``allow_pull_request_impersonation`` the pull requests' subject. No service-account key
     exists anywhere. Addressed ``google_iam_workload_identity_pool.<pool_id>``
     and ``google_iam_workload_identity_pool_provider.<provider_id>``.
     """
