@@ -21,6 +21,12 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """A small system with every kind of workload the scripts treat apart: each path, a fraction of the calls."""
+    return variants.small()
+
+
+@pytest.fixture(scope="module")
 def plan(catalog: Catalog) -> DeliveryPlan:
     return delivery_plan(catalog)
 

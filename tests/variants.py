@@ -124,6 +124,21 @@ BASE = catalog()
 EMBEDDED = embedded.mindmirror()
 
 
+def small() -> Catalog:
+    """BASE cut down to one workload of each kind the delivery scripts treat apart: a public
+    service, a private service with a database, a worker, and their instance's migration job."""
+    keep = {GATEWAY, "agent-service", "celery-worker"}
+    services = tuple(s for s in SERVICES if s.name in keep)
+    databases = tuple(d for d in DATABASES if d.instance in {s.database for s in services})
+    urls = {d.url_secret for d in DATABASES} - {d.url_secret for d in databases}
+    environments = tuple(
+        replace(env, usage=replace(env.usage, traffic={k: v for k, v in env.usage.traffic.items() if k in keep}))
+        for env in (PRODUCTION, STAGING)
+    )
+    secrets = tuple(s for s in SECRETS if s.id not in urls)
+    return catalog(services=services, databases=databases, secrets=secrets, environments=environments)
+
+
 def with_service(name: str, base: Catalog = BASE, **changes: Any) -> Catalog:
     """``base`` with one service changed (built anew, so it validates)."""
     services = tuple(Service(**{**s.__dict__, **changes}) if s.name == name else s for s in base.services)
