@@ -19,18 +19,15 @@ from typing import Any
 
 from cdktn_provider_google.monitoring_alert_policy import (
     MonitoringAlertPolicy,
-    MonitoringAlertPolicyAlertStrategy,
-    MonitoringAlertPolicyConditions,
     MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
     MonitoringAlertPolicyConditionsConditionThresholdDenominatorAggregations,
-    MonitoringAlertPolicyDocumentation,
 )
 from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.alert_props import check_channels, seconds
+from mindmirror_infra.constructs.alert_props import check_channels, seconds, threshold_policy
 from mindmirror_infra.constructs.cloud_run_monitored import SERVICES, WORKER_POOLS, WorkloadKind
 from mindmirror_infra.constructs.cloud_run_runbook import runbook
 
@@ -45,7 +42,6 @@ RATIO_WINDOW_SECONDS = 300
 PERCENTILE_WINDOW_SECONDS = 60
 # An incident whose service stops sending data (scaled to zero, errors gone) closes.
 CLOSE_WITHOUT_DATA = "EVALUATION_MISSING_DATA_INACTIVE"
-AUTO_CLOSE = "1800s"
 
 
 @dataclass(frozen=True)
@@ -201,20 +197,15 @@ class CloudRunAlerts(Construct):
     ) -> MonitoringAlertPolicy:
         props = self.props
         return pin(
-            MonitoringAlertPolicy(
+            threshold_policy(
                 self,
                 name,
-                project=props.project_id,
+                project_id=props.project_id,
                 display_name=display_name,
-                combiner="OR",
-                conditions=[MonitoringAlertPolicyConditions(display_name=display_name, condition_threshold=threshold)],
-                notification_channels=list(props.notification_channels),
-                alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close=AUTO_CLOSE),
-                documentation=MonitoringAlertPolicyDocumentation(
-                    subject=f"{display_name}: {workload_kind.incident_name}",
-                    mime_type="text/markdown",
-                    content=runbook(props.project_id, props.region, kind=workload_kind, first_look=summary),
-                ),
+                threshold=threshold,
+                notification_channels=props.notification_channels,
+                subject=f"{display_name}: {workload_kind.incident_name}",
+                runbook=runbook(props.project_id, props.region, kind=workload_kind, first_look=summary),
             ),
             "cloud_run",
             name,

@@ -14,17 +14,14 @@ from dataclasses import dataclass
 
 from cdktn_provider_google.monitoring_alert_policy import (
     MonitoringAlertPolicy,
-    MonitoringAlertPolicyAlertStrategy,
-    MonitoringAlertPolicyConditions,
     MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
-    MonitoringAlertPolicyDocumentation,
 )
 from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.alert_props import check_channels, seconds
+from mindmirror_infra.constructs.alert_props import check_channels, seconds, threshold_policy
 from mindmirror_infra.constructs.cloud_run_alerts import percent
 from mindmirror_infra.constructs.cloud_run_monitored import SERVICES, WORKER_POOLS
 
@@ -46,7 +43,6 @@ REDIS_MEMORY = "memorystore.googleapis.com/instance/memory/maximum_utilization"
 # Unverified: the monitored resource type was not found on a stored copy of those pages.
 REDIS_RESOURCE = 'resource.type="memorystore.googleapis.com/Instance"'
 WINDOW_SECONDS = 60
-AUTO_CLOSE = "1800s"
 ROLLBACK = "redeploy a previous image digest or run the rollback workflow"
 
 
@@ -290,38 +286,28 @@ class DataAlerts(Construct):
         props = self.props
         duration = props.duration_seconds if duration_seconds is None else duration_seconds
         self.policies[name] = pin(
-            MonitoringAlertPolicy(
+            threshold_policy(
                 self,
                 name,
-                project=props.project_id,
+                project_id=props.project_id,
                 display_name=display_name,
-                combiner="OR",
-                conditions=[
-                    MonitoringAlertPolicyConditions(
-                        display_name=display_name,
-                        condition_threshold=MonitoringAlertPolicyConditionsConditionThreshold(
-                            filter=watch.filter,
-                            aggregations=[
-                                MonitoringAlertPolicyConditionsConditionThresholdAggregations(
-                                    alignment_period=seconds(WINDOW_SECONDS),
-                                    per_series_aligner=watch.aligner,
-                                    cross_series_reducer=watch.reducer,
-                                    group_by_fields=list(watch.group_by),
-                                )
-                            ],
-                            comparison="COMPARISON_GT",
-                            threshold_value=watch.threshold,
-                            duration=seconds(duration),
-                        ),
-                    )
-                ],
-                notification_channels=list(props.notification_channels),
-                alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close=AUTO_CLOSE),
-                documentation=MonitoringAlertPolicyDocumentation(
-                    subject=display_name,
-                    mime_type="text/markdown",
-                    content=runbook(summary, steps),
+                threshold=MonitoringAlertPolicyConditionsConditionThreshold(
+                    filter=watch.filter,
+                    aggregations=[
+                        MonitoringAlertPolicyConditionsConditionThresholdAggregations(
+                            alignment_period=seconds(WINDOW_SECONDS),
+                            per_series_aligner=watch.aligner,
+                            cross_series_reducer=watch.reducer,
+                            group_by_fields=list(watch.group_by),
+                        )
+                    ],
+                    comparison="COMPARISON_GT",
+                    threshold_value=watch.threshold,
+                    duration=seconds(duration),
                 ),
+                notification_channels=props.notification_channels,
+                subject=display_name,
+                runbook=runbook(summary, steps),
             ),
             name,
         )

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 
 from cdktn import Token
 from cdktn_provider_google.monitoring_alert_policy import (
-    MonitoringAlertPolicy,
-    MonitoringAlertPolicyAlertStrategy,
-    MonitoringAlertPolicyConditions,
     MonitoringAlertPolicyConditionsConditionThreshold,
     MonitoringAlertPolicyConditionsConditionThresholdAggregations,
     MonitoringAlertPolicyConditionsConditionThresholdTrigger,
-    MonitoringAlertPolicyDocumentation,
 )
 from cdktn_provider_google.monitoring_uptime_check_config import (
     MonitoringUptimeCheckConfig,
@@ -25,7 +21,7 @@ from constructs import Construct
 
 from mindmirror_infra import validation
 from mindmirror_infra.constructs.addresses import pin
-from mindmirror_infra.constructs.alert_props import check_channels, seconds
+from mindmirror_infra.constructs.alert_props import check_channels, seconds, threshold_policy
 from mindmirror_infra.errors import InvalidConfig
 
 HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -34,7 +30,6 @@ UPTIME_URL = 'resource.type="uptime_url"'
 # ALIGN_NEXT_OLDER takes each checker's latest result within this window, long
 # enough to hold one result of the slowest period (900 s).
 RESULT_WINDOW_SECONDS = 1200
-AUTO_CLOSE = "1800s"
 
 
 @dataclass(frozen=True)
@@ -122,42 +117,31 @@ class UptimeCheck(Construct):
         )
         display_name = f"{props.name} {props.path} failing from more than one region"
         pin(
-            MonitoringAlertPolicy(
+            threshold_policy(
                 self,
                 "alert",
-                project=props.project_id,
+                project_id=props.project_id,
                 display_name=display_name,
-                combiner="OR",
-                conditions=[
-                    MonitoringAlertPolicyConditions(
-                        display_name=display_name,
-                        condition_threshold=MonitoringAlertPolicyConditionsConditionThreshold(
-                            filter=(
-                                f"{CHECK_PASSED} AND {UPTIME_URL} AND "
-                                f'metric.label.check_id="{self.check.uptime_check_id}"'
-                            ),
-                            aggregations=[
-                                MonitoringAlertPolicyConditionsConditionThresholdAggregations(
-                                    alignment_period=seconds(RESULT_WINDOW_SECONDS),
-                                    per_series_aligner="ALIGN_NEXT_OLDER",
-                                    cross_series_reducer="REDUCE_COUNT_FALSE",
-                                    group_by_fields=["metric.label.check_id"],
-                                )
-                            ],
-                            comparison="COMPARISON_GT",
-                            threshold_value=1,
-                            duration=seconds(props.duration_seconds),
-                            trigger=MonitoringAlertPolicyConditionsConditionThresholdTrigger(count=1),
-                        ),
-                    )
-                ],
-                notification_channels=list(props.notification_channels),
-                alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close=AUTO_CLOSE),
-                documentation=MonitoringAlertPolicyDocumentation(
-                    subject=display_name,
-                    mime_type="text/markdown",
-                    content=f"{url} fails from more than one region.\n\n{props.runbook}".rstrip("\n") + "\n",
+                threshold=MonitoringAlertPolicyConditionsConditionThreshold(
+                    filter=(
+                        f'{CHECK_PASSED} AND {UPTIME_URL} AND metric.label.check_id="{self.check.uptime_check_id}"'
+                    ),
+                    aggregations=[
+                        MonitoringAlertPolicyConditionsConditionThresholdAggregations(
+                            alignment_period=seconds(RESULT_WINDOW_SECONDS),
+                            per_series_aligner="ALIGN_NEXT_OLDER",
+                            cross_series_reducer="REDUCE_COUNT_FALSE",
+                            group_by_fields=["metric.label.check_id"],
+                        )
+                    ],
+                    comparison="COMPARISON_GT",
+                    threshold_value=1,
+                    duration=seconds(props.duration_seconds),
+                    trigger=MonitoringAlertPolicyConditionsConditionThresholdTrigger(count=1),
                 ),
+                notification_channels=props.notification_channels,
+                subject=display_name,
+                runbook=f"{url} fails from more than one region.\n\n{props.runbook}".rstrip("\n") + "\n",
             ),
             "uptime",
             props.name,
