@@ -220,7 +220,10 @@ SQL_MIN_MEMORY_MB = 3840
 # Memory per vCPU of a custom tier, in MB (0.9 and 6.5 GB), and its granularity.
 SQL_MEMORY_PER_VCPU_MB = (0.9 * 1024, 6.5 * 1024)
 SQL_MEMORY_STEP_MB = 256
-# The range Cloud SQL accepts for the PostgreSQL `max_connections` flag.
+# The range Cloud SQL accepts for the PostgreSQL `max_connections` flag. 262143
+# is PostgreSQL's own maximum (https://postgresqlco.nf/doc/en/param/max_connections);
+# the lower bound 14 is unverified: not found on a stored copy of
+# https://cloud.google.com/sql/docs/postgres/flags.
 SQL_MAX_CONNECTIONS = (14, 262143)
 # Days of write-ahead log every instance keeps for point-in-time recovery (1-7,
 # https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr#log-retention).
@@ -563,9 +566,18 @@ def check_distinct_addresses(addresses: Iterable[NamedAddress]) -> None:
             )
 
 
-# Cloud SQL's documented maximum concurrent connections of a PostgreSQL instance
-# by the memory of its tier (https://cloud.google.com/sql/docs/quotas#maximum_concurrent_connections):
-# (memory from, in MB, limit), largest first; the shared-core tiers have their own.
+# The `max_connections` Cloud SQL sets by default on a PostgreSQL instance, by
+# the memory of its tier (https://cloud.google.com/sql/docs/postgres/quotas#maximum_concurrent_connections):
+# (memory from, in MB, default), largest first; the shared-core tiers have their own.
+# These are defaults, not a ceiling Cloud SQL enforces: the flag may be raised
+# above them (read 2026-12-02 on a Google engineer's post,
+# https://dev.to/gleb_otochkin/demystifying-max-connections-limit-in-cloud-sql-for-postgresql-55o6).
+# The project refuses more than the default so that connections fit the tier's
+# memory; a larger tier raises the limit.
+# Verified 2026-12-02: db-f1-micro 25 (https://cloud.google.com/sql/docs/postgres/faq,
+# "Cloud SQL for PostgreSQL connection limits"). Every other row is unverified:
+# written from memory, the table was not readable on any stored copy of the
+# quotas page; confirm it there before relying on a row.
 SQL_CONNECTION_LIMITS_BY_MEMORY_MB = (
     (120 * 1024, 1000),
     (60 * 1024, 800),
@@ -581,7 +593,7 @@ SQL_FLAG_NAME = (re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"), "a Postgr
 
 
 def sql_connection_limit(tier: str) -> int:
-    """The most connections Cloud SQL documents for ``tier`` (a tier ``check_sql_tier`` accepts)."""
+    """The default ``max_connections`` Cloud SQL sets for ``tier`` (a tier ``check_sql_tier`` accepts)."""
     if tier in SQL_SHARED_CORE_CONNECTION_LIMITS:
         return SQL_SHARED_CORE_CONNECTION_LIMITS[tier]
     match = _SQL_CUSTOM_TIER.fullmatch(tier)
@@ -605,10 +617,16 @@ MEMORYSTORE_INSTANCE_ID = (
     re.compile(r"^[a-z][-a-z0-9]{2,57}[a-z0-9]$"),
     "4-59 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 )
-# Node type -> memory per node in GB.
+# Node type -> total memory per node in GB, confirmed 2026-12-02 on
+# https://cloud.google.com/memorystore/docs/valkey/instance-node-specification (1.4,
+# 6.5, 13, 58). The page lists further types (custom-pico/micro/mini, highcpu-medium,
+# standard-large) that this project does not offer.
 MEMORYSTORE_NODE_GB = {"SHARED_CORE_NANO": 1.4, "STANDARD_SMALL": 6.5, "HIGHMEM_MEDIUM": 13, "HIGHMEM_XLARGE": 58}
 MEMORYSTORE_NODE_TYPES = tuple(MEMORYSTORE_NODE_GB)
 MEMORYSTORE_MAX_REPLICAS = 5
 MEMORYSTORE_PERSISTENCE = ("AOF", "DISABLED", "RDB")
 MEMORYSTORE_RDB_PERIODS = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS", "TWENTY_FOUR_HOURS")
-MEMORYSTORE_VERSIONS = ("VALKEY_7_2", "VALKEY_8_0")
+# Valkey 7.2, 8.0 and 9.0, confirmed 2026-12-02 on
+# https://cloud.google.com/memorystore/docs/valkey/supported-versions (9.0 is now
+# generally available and the console's default; this project's default stays 8.0).
+MEMORYSTORE_VERSIONS = ("VALKEY_7_2", "VALKEY_8_0", "VALKEY_9_0")

@@ -124,7 +124,8 @@ class DatabaseSettings:
         disk_size_gb: the initial SSD size; it grows automatically. Default 20.
         backup_start_time: daily backup start, UTC. Default ``03:00``.
         retained_backups: Default 7.
-        max_connections: the ``max_connections`` flag. Default 100.
+        max_connections: the ``max_connections`` flag, at most Cloud SQL's default
+            for the tier (``validation.sql_connection_limit``). Default 100.
         maintenance_day: 1 (Monday) to 7 (Sunday). Default 7.
         maintenance_hour: 0-23 UTC. Default 4, after the backup.
         flags: further PostgreSQL flags, by name. Default none; the logging flags
@@ -159,7 +160,7 @@ class DatabaseSettings:
             raise InvalidConfig(
                 f"{where}.max_connections",
                 self.max_connections,
-                f"expected at most {limit}, the most Cloud SQL documents for tier {self.tier}",
+                f"expected at most {limit}, Cloud SQL's default for tier {self.tier}; choose a larger tier for more",
             )
 
 

@@ -16,11 +16,15 @@ if TYPE_CHECKING:
     from mindmirror_infra.catalog.catalog import Catalog
     from mindmirror_infra.catalog.environment import Environment
 
-# Cloud Run's Direct VPC IP rule (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc#direct-vpc-ip-allocation):
-# at steady state a service or worker pool uses twice as many addresses as it
-# has instances, reserved in blocks of 16 (/28); a scaled-down revision keeps
-# its addresses for a while, so during a deployment the old and the new
-# revision hold them side by side; and the subnet must be /26 or larger.
+# Cloud Run's Direct VPC IP rule (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc#direct-vpc-ip-allocation),
+# checked 2026-12-02 on stored copies:
+# - addresses are reserved in blocks of 16 (/28): confirmed on that page;
+# - about twice as many addresses as instances: confirmed on
+#   https://cloud.google.com/run/docs/configuring/networking-best-practices#monitor-ip-usage
+#   ("multiply the instance count by 2"; one older stored copy says 4);
+# - a scaled-down revision keeps its addresses for a while, so the old and the
+#   new revision hold them side by side during a deployment, and the subnet
+#   must be /26 or larger: unverified, not on the stored copies read.
 DIRECT_VPC_ADDRESSES_PER_INSTANCE = 2
 DIRECT_VPC_BLOCK = 16
 DIRECT_VPC_REVISIONS_DURING_DEPLOY = 2

@@ -35,8 +35,12 @@ SQL_METRICS = {
 SQL_CONNECTIONS = "cloudsql.googleapis.com/database/postgresql/num_backends"
 # https://cloud.google.com/monitoring/api/metrics_gcp_p_z#gcp-run
 JOB_EXECUTIONS = "run.googleapis.com/job/completed_execution_count"
-# https://cloud.google.com/memorystore/docs/valkey/supported-monitoring-metrics
+# The metric Google recommends for an instance's memory, confirmed 2026-12-02 on
+# https://cloud.google.com/memorystore/docs/valkey/general-best-practices ("view the
+# /instance/memory/maximum_utilization metric") and the metric list
+# https://cloud.google.com/memorystore/docs/valkey/supported-monitoring-metrics.
 REDIS_MEMORY = "memorystore.googleapis.com/instance/memory/maximum_utilization"
+# Unverified: the monitored resource type was not found on a stored copy of those pages.
 REDIS_RESOURCE = 'resource.type="memorystore.googleapis.com/Instance"'
 WINDOW_SECONDS = 60
 ROLLBACK = "redeploy a previous image digest or run the rollback workflow"

@@ -31,7 +31,7 @@ class Price:
 
     @property
     def read_on_source(self) -> bool:
-        """Whether the figure was read on a stored page (the source or one quoting it)."""
+        """Whether the figure was read on a stored page (the source or one quoting it); if not, it is unverified."""
         return not self.evidence.startswith("not readable")
 
 

@@ -61,7 +61,7 @@ def _footnote(prices: PriceTable, *, marked: bool) -> str:
         "(mindmirror_infra/cost/prices.toml)."
     )
     if marked:
-        note += f" {UNREAD} not readable from a stored page: as published on its source page, read on the date given."
+        note += f" {UNREAD} unverified: not read on a stored copy of its source page; confirm it there."
     return note
 
 
