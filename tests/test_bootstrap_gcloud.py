@@ -1,18 +1,10 @@
-"""The bootstrap scripts against the real Google Cloud CLI: every command line parses, every setting is real.
-
-With an empty configuration and no credentials, gcloud parses a command line
-before it asks for an account: an unknown command or flag exits 2, a well-formed
-one stops at "no active account" (exit 1), and nothing reaches the network.
-"""
+"""The bootstrap scripts against the real Google Cloud CLI: every command line parses, every setting is real."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +13,9 @@ import pytest
 from mindmirror_infra.bootstrap.render import render
 from mindmirror_infra.catalog import Catalog
 from tests.bootstrap_project import SCRIPTS, FakeProject, empty_project, gcloud_logging_everything, run_all
+from tests.gcloud_cli import gcloud, needs_gcloud, parse_each
 
-GCLOUD = Path("/usr/bin/gcloud")
-pytestmark = pytest.mark.skipif(
-    not GCLOUD.exists(), reason="no Google Cloud CLI at /usr/bin/gcloud: these checks need the real gcloud's parser"
-)
-# How gcloud stops a well-formed command without credentials (some commands
-# fail while formatting that error, after parsing all the same).
-SIGNED_OUT = ("You do not currently have an active account selected", "NoActiveAccountException")
-
-
-def gcloud(args: list[str], config_dir: Path, stdin: str = "", env: dict[str, str] | None = None) -> Any:
-    """The real gcloud, offline: an empty configuration of its own, no credentials, no update check."""
-    config_dir.mkdir(parents=True, exist_ok=True)
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(config_dir),
-        "CLOUDSDK_CONFIG": str(config_dir),
-        "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
-        "CLOUDSDK_CORE_CHECK_GCE_METADATA": "false",
-        **(env or {}),
-    }
-    return subprocess.run(
-        [str(GCLOUD), *args], input=stdin, env=environment, capture_output=True, text=True, check=False, timeout=120
-    )
+pytestmark = needs_gcloud
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +52,8 @@ def test_every_gcloud_command_line_of_the_scripts_parses(every_call: list[dict[s
     changing = {s[:3] for s in by_shape if {"create", "enable", "update", "add", "set-password"} & set(s[:3])}
     assert len(changing) >= 8, "every kind of change is among the calls"
 
-    def parse(numbered: tuple[int, dict[str, Any]]) -> tuple[list[str], Any]:
-        number, call = numbered
-        return call["argv"], gcloud(call["argv"], tmp_path / str(number), call["stdin"] or "")
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(parse, enumerate(by_shape.values())))
-    refused = [
-        f"gcloud {' '.join(argv)}: exit {result.returncode}: {result.stderr.strip()[-300:]}"
-        for argv, result in results
-        if not (result.returncode == 0 or (result.returncode == 1 and any(s in result.stderr for s in SIGNED_OUT)))
-    ]
+    parsed = parse_each([(call["argv"], call["stdin"] or "") for call in by_shape.values()], tmp_path)
+    refused = [str(result) for result in parsed if not result.well_formed]
     assert refused == []
 
 

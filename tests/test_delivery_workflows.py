@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +32,10 @@ from mindmirror_infra.delivery.render import (
 from tests import variants
 from tests.conftest import REPO
 from tests.delivery_project import Project
-from tests.test_bootstrap_gcloud import SIGNED_OUT, gcloud
+from tests.gcloud_cli import SIGNED_OUT, needs_gcloud, parse_each
 from tests.test_drift import differing_files
 
 BIN = Path(sys.executable).parent
-REAL_GCLOUD = Path("/usr/bin/gcloud")
 # What the stacks own: a deploy that passed one of these would fight the next apply.
 OWNED_BY_THE_STACKS = (
     "--allow-unauthenticated",
@@ -260,7 +258,7 @@ def gcloud_shape(argv: list[str]) -> tuple[str, ...]:
     return command + flags
 
 
-@pytest.mark.skipif(not REAL_GCLOUD.exists(), reason="the real gcloud CLI is not installed at /usr/bin/gcloud")
+@needs_gcloud
 def test_every_gcloud_command_line_parses_with_the_real_gcloud(files: dict[Path, str], tmp_path: Path) -> None:
     """Every call the scripts make (each kind of workload, deploy and rollback) and every gcloud line of the workflows.
 
@@ -294,14 +292,9 @@ def test_every_gcloud_command_line_parses_with_the_real_gcloud(files: dict[Path,
     shapes = {gcloud_shape(argv): argv for argv in calls}
     assert len(shapes) >= 10
 
-    def parse(argv: list[str]) -> tuple[list[str], Any]:
-        return argv, gcloud(argv, tmp_path / f"gcloud-{abs(hash(tuple(argv)))}")
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(parse, shapes.values()))
-    for argv, done in results:
-        assert done.returncode != 2, f"gcloud {' '.join(argv)}: {done.stderr}"
-        assert any(s in done.stderr for s in SIGNED_OUT), f"gcloud {' '.join(argv)}: {done.stderr}"
+    for done in parse_each([(argv, "") for argv in shapes.values()], tmp_path):
+        assert done.returncode != 2, done
+        assert any(s in done.stderr for s in SIGNED_OUT), done
 
 
 def test_the_rendered_folder_is_replaced_all_at_once(catalog: Catalog, tmp_path: Path) -> None:
