@@ -51,8 +51,10 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+# On every core up to four, whole files per worker: a file's module fixtures
+# (a rendered project, a first run of the scripts) are built once.
 unit: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile --no-loadscope-reorder
 
 # Not part of `test`: timings, as ratios to a floor measured in the same run.
 bench: setup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,27 @@ from tests import variants
 from tests.synth import Config, synth_configs
 
 REPO = Path(__file__).resolve().parent.parent
+# The files whose tests run scripts, tofu or gcloud (each several seconds), longest
+# first. `make test` hands whole files to its pytest workers in collection order
+# (`--dist loadfile`); starting with the long ones leaves short ones for the end,
+# so no worker is left running one long file while the other waits.
+LONGEST_FIRST = (
+    "test_delivery_scripts.py",
+    "test_bootstrap_scripts.py",
+    "test_tofu_signals.py",
+    "test_bootstrap_gcloud.py",
+    "test_delivery_workflows.py",
+    "test_node_runtime.py",
+    "test_output.py",
+    "test_cli.py",
+    "test_diff.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long files first, each file's tests in their own order (a stable sort)."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session")
@@ -93,30 +115,37 @@ def staging(stacks: dict[str, Config]) -> Config:
     return stacks["staging"]
 
 
+def start_checkov(tmp_path_factory: pytest.TempPathFactory) -> checkov.Running:
+    """checkov over the committed generated/ (the drift test makes it the output the code produces)."""
+    executable = checkov.find_checkov()
+    if executable is None:
+        pytest.fail("checkov is not installed: run `make setup` (it is a dev dependency)")
+    return checkov.Running.start(executable, REPO / "generated", tmp_path_factory.mktemp("checkov"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def checkov_in_background(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[checkov.Running | None]:
-    """checkov over the committed generated/, started with the session so it runs beside the other tests.
+    """checkov started with the session, so that it runs beside the other tests.
 
-    Only when a collected test asks for ``checkov_reports``; the drift test makes
-    the committed output the one the code produces.
+    Only in a run of one process, and only when a collected test asks for
+    ``checkov_reports``: a pytest-xdist worker collects every test but runs only
+    some, and each would start its own checkov.
     """
-    if not any("checkov_reports" in getattr(item, "fixturenames", ()) for item in request.session.items):
+    wanted = any("checkov_reports" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    if os.environ.get("PYTEST_XDIST_WORKER") or not wanted:
         yield None
         return
-    executable = checkov.find_checkov()
-    if executable is None:
-        yield None
-        return
-    running = checkov.Running.start(executable, REPO / "generated", tmp_path_factory.mktemp("checkov"))
+    running = start_checkov(tmp_path_factory)
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def checkov_reports(checkov_in_background: checkov.Running | None) -> list[checkov.StackReport]:
+def checkov_reports(
+    checkov_in_background: checkov.Running | None, tmp_path_factory: pytest.TempPathFactory
+) -> list[checkov.StackReport]:
     """checkov's report on every committed stack, the skip list applied."""
-    if checkov_in_background is None:
-        pytest.fail("checkov is not installed: run `make setup` (it is a dev dependency)")
-    return checkov_in_background.reports(checkov.load_skips(REPO / checkov.SKIPS_FILE))
+    running = checkov_in_background or start_checkov(tmp_path_factory)
+    return running.reports(checkov.load_skips(REPO / checkov.SKIPS_FILE))

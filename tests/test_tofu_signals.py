@@ -22,7 +22,7 @@ from mindmirror_infra.layout import stack_file
 from tests.conftest import REPO
 
 FAKE_TOFU = REPO / "tests" / "fakes" / "tofu-saving-state"
-SAVE_SECONDS = 2.0
+SAVE_SECONDS = 1.0
 READY_TIMEOUT_S = 60.0
 # Runs python with the arguments given in a session of its own, whose controlling terminal is its stdin.
 IN_A_TERMINAL = """

@@ -20,9 +20,10 @@ import json
 import os
 import sys
 import tempfile
+from typing import Any
 
 
-def run(cli, argv, stdin):
+def run(cli: Any, argv: list[str], stdin: str) -> dict[str, Any]:
     """One command line: its exit code and what it wrote to standard error."""
     saved = os.dup(1), os.dup(2)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -35,7 +36,7 @@ def run(cli, argv, stdin):
             cli.Execute(argv)
             code = 0
         except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
         except Exception as error:  # as gcloud's crash handler does
             sys.stderr.write(f"ERROR: gcloud crashed ({type(error).__name__}): {error}\n")
             code = 1
@@ -48,7 +49,7 @@ def run(cli, argv, stdin):
         return {"returncode": code, "stderr": err.read().decode("utf-8", "replace")}
 
 
-def main():
+def main() -> None:
     sdk_root, results_path = sys.argv[1:3]
     calls = json.load(sys.stdin)
     sys.path.insert(0, os.path.join(sdk_root, "lib"))
