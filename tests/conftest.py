@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from mindmirror_infra import checkov
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
 from mindmirror_infra.cli import main
+from mindmirror_infra.synthesis import synthesize
 from tests import variants
-from tests.synth import Config, synth_configs
+from tests.synth import Config, read_configs
 
 REPO = Path(__file__).resolve().parent.parent
 # The files whose tests run scripts, tofu or gcloud (each several seconds), longest
@@ -46,11 +51,39 @@ def catalog() -> Catalog:
     return mindmirror()
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Any]) -> tuple[Path, Any]:
+    """The folder ``name``, filled by ``build`` once per test run, and what ``build`` returned (JSON).
+
+    The pytest-xdist workers of one run share it: the first to ask builds it, the
+    others wait for it, so a whole synthesis is not paid again in every worker.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, built = root / name, root / f"{name}.json"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            built.write_text(json.dumps(build(folder)))
+    return folder, json.loads(built.read_text())
+
+
+def synthesized_into(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A fresh synthesis of ``catalog`` (in this process), once per test run."""
+
+    def build(folder: Path) -> None:
+        synthesize(catalog, folder / "generated", jobs=1)
+
+    folder, _ = once_per_run(tmp_path_factory, name, build)
+    return folder / "generated"
+
+
 @pytest.fixture(scope="session")
 def synthesized(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Config]]:
-    """One fresh synthesis of the embedded catalog for the whole session."""
-    out = tmp_path_factory.mktemp("synth") / "generated"
-    return out, synth_configs(catalog, out)
+    """One fresh synthesis of the embedded catalog for the whole run."""
+    out = synthesized_into(catalog, tmp_path_factory, "synth")
+    return out, read_configs(catalog, out)
 
 
 @dataclass(frozen=True)
@@ -65,7 +98,7 @@ class System:
 def extended_system(tmp_path_factory: pytest.TempPathFactory) -> System:
     """The embedded catalog with a service, its database and a secret added (``variants.extended``), synthesized."""
     extended = variants.extended()
-    return System(extended, synth_configs(extended, tmp_path_factory.mktemp("extended") / "generated"))
+    return System(extended, read_configs(extended, synthesized_into(extended, tmp_path_factory, "extended")))
 
 
 @pytest.fixture(scope="session", params=["embedded", "extended"])
@@ -81,16 +114,29 @@ def system(request: pytest.FixtureRequest, catalog: Catalog, stacks: dict[str, C
     return extended
 
 
+@dataclass(frozen=True)
+class CliRun:
+    """How a command of the CLI ended."""
+
+    exit_code: int
+    stdout: str
+
+
 @pytest.fixture(scope="session")
-def second_synthesis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
-    """`mminfra synth --out <new folder>`, once per session: the folder holding ``new`` and the CLI's result.
+def second_synthesis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CliRun]:
+    """`mminfra synth --out <new folder>`, once per run: the folder holding ``new`` and how the CLI ended.
 
     The CLI test of a new folder and the determinism test both read it, so the
     suite synthesizes the embedded catalog twice, not three times.
     """
-    parent = tmp_path_factory.mktemp("second-synthesis")
-    # Two worker processes even on one CPU: they must write what the in-process build writes.
-    return parent, CliRunner().invoke(main, ["synth", "--out", str(parent / "new"), "--jobs", "2"])
+
+    def run(parent: Path) -> dict[str, Any]:
+        # Two worker processes even on one CPU: they must write what the in-process build writes.
+        result = CliRunner().invoke(main, ["synth", "--out", str(parent / "new"), "--jobs", "2"])
+        return {"exit_code": result.exit_code, "stdout": result.stdout}
+
+    parent, ended = once_per_run(tmp_path_factory, "second-synthesis", run)
+    return parent, CliRun(**ended)
 
 
 @pytest.fixture(scope="session")

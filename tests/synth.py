@@ -14,10 +14,15 @@ from mindmirror_infra.synthesis import synthesize
 Config = dict[str, Any]
 
 
+def read_configs(catalog: Catalog, out_dir: Path) -> dict[str, Config]:
+    """Each environment's stack JSON in the synthesized folder ``out_dir``."""
+    return {env.name: json.loads(stack_file(out_dir, env.name).read_text()) for env in catalog.environments}
+
+
 def synth_configs(catalog: Catalog, out_dir: Path) -> dict[str, Config]:
     """Synthesizes every environment into ``out_dir`` and returns each stack's JSON."""
     synthesize(catalog, out_dir, jobs=1)
-    return {env.name: json.loads(stack_file(out_dir, env.name).read_text()) for env in catalog.environments}
+    return read_configs(catalog, out_dir)
 
 
 def resources(config: Config, resource_type: str) -> dict[str, Any]:

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, CliRun
 from tests.test_drift import differing_files
 
 FAKE_TOFU = REPO / "tests" / "fakes" / "tofu"
@@ -48,7 +48,7 @@ def test_synth_one_environment_replaces_only_its_stack(out: Path, fresh_out: Pat
     assert differing_files(fresh_out, out) == ["stacks/staging/marker"]
 
 
-def test_synth_into_a_new_folder_writes_every_stack(second_synthesis: tuple[Path, Result], fresh_out: Path) -> None:
+def test_synth_into_a_new_folder_writes_every_stack(second_synthesis: tuple[Path, CliRun], fresh_out: Path) -> None:
     parent, result = second_synthesis
     assert result.exit_code == 0
     assert result.stdout.count("wrote ") == 2

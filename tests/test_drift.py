@@ -9,12 +9,10 @@ import filecmp
 import os
 from pathlib import Path
 
-from click.testing import Result
-
 from mindmirror_infra.bootstrap.render import render
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.output import TOFU_WORKING_FILES
-from tests.conftest import REPO
+from tests.conftest import REPO, CliRun
 from tests.synth import Config
 
 
@@ -39,7 +37,7 @@ def test_generated_matches_a_fresh_synth(stacks: dict[str, Config], fresh_out: P
 
 
 def test_synth_is_byte_for_byte_deterministic(
-    stacks: dict[str, Config], fresh_out: Path, second_synthesis: tuple[Path, Result]
+    stacks: dict[str, Config], fresh_out: Path, second_synthesis: tuple[Path, CliRun]
 ) -> None:
     again = second_synthesis[0] / "new"
     assert differing_files(fresh_out, again) == []
