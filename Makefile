@@ -6,7 +6,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-OPTIMIZED_STAMP := $(VENV)/.optimized
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 # Independent targets run side by side, each one's output printed whole when it
@@ -26,7 +25,7 @@ synth: setup
 
 test: setup lint typecheck unit
 
-setup: $(STAMP) $(NODE_STAMP) $(OPTIMIZED_STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,12 +35,6 @@ $(STAMP): pyproject.toml
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
-	touch $@
-
-# Synthesis workers run with `python -O`; their bytecode is written here once,
-# since PYTHONDONTWRITEBYTECODE would stop them writing it themselves.
-$(OPTIMIZED_STAMP): $(STAMP) $(NODE_STAMP)
-	$(PY) -c "from mindmirror_infra.synth_worker import precompile; print(len(precompile()), 'modules precompiled for synthesis workers')"
 	touch $@
 
 lint: setup

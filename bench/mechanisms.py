@@ -20,19 +20,16 @@ from pathlib import Path
 
 # Set in a worker's environment, naming the mechanism its parent switched off.
 WORKER_ROLE = "BENCH_MECHANISM_OFF"
-OPTIMIZED_WORKERS = "optimized-workers"
 PROVIDER_ON_DEMAND = "provider-on-demand"
 CACHED_READS = "cached-reads"
-MECHANISMS = (OPTIMIZED_WORKERS, PROVIDER_ON_DEMAND, CACHED_READS)
+MECHANISMS = (PROVIDER_ON_DEMAND, CACHED_READS)
 
 
 def switch_off(mechanism: str, worker: bool) -> None:
     """Switches ``mechanism`` off in this process, before the jsii runtime starts."""
     from mindmirror_infra import node_runtime, synthesis
 
-    if mechanism == OPTIMIZED_WORKERS:
-        synthesis.WORKER_OPTIONS = ()
-    elif mechanism == PROVIDER_ON_DEMAND:
+    if mechanism == PROVIDER_ON_DEMAND:
         os.environ["NODE_OPTIONS"] = node_runtime.without_on_demand_loader(os.environ["NODE_OPTIONS"])
     elif mechanism == CACHED_READS and worker:  # only workers build constructs; the parent never loads them
         uncache_constructs()

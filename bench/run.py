@@ -2,8 +2,7 @@
 
 The floor is a Python process that imports the Google provider bindings the
 stacks use and synthesizes an empty stack, with Node.js loading the provider
-whole, as any process of the bindings does. It runs with ``python -O``, as
-synthesis workers do. A second floor is the same process with the provider
+whole, as any process of the bindings does. A second floor is the same process with the provider
 loaded on demand, as ``mminfra`` loads it: what remains above it is the cost of
 building the stacks.
 Each measurement is a fresh process tree, run several times; the table gives
@@ -137,7 +136,7 @@ def synthesis_plan(out: Path, bindings: Sequence[str], node_options: dict[str, s
     The floors differ only in their NODE_OPTIONS: ``node_options["whole"]`` and
     ``node_options["on_demand"]``. Each synthesis writes into its own folder under ``out``.
     """
-    floor = [PYTHON, "-O", "-c", FLOOR_PROGRAM, *bindings]
+    floor = [PYTHON, "-c", FLOOR_PROGRAM, *bindings]
     switched_off = {
         mechanism: [PYTHON, "-m", "bench.mechanisms", mechanism, "synth", "--out", str(out / without(mechanism))]
         for mechanism in mechanisms.MECHANISMS

@@ -1,6 +1,6 @@
 """One environment's synthesis, in a process of its own (started by ``mindmirror_infra.synthesis``).
 
-    python -O -m mindmirror_infra.synth_worker <folder> <environment>
+    python -m mindmirror_infra.synth_worker <folder> <environment>
 
 Reads the pickled catalog from ``<folder>/catalog.pickle`` and writes cdktn's
 output for that one stack into the folder. A refused catalog exits with status
@@ -9,10 +9,8 @@ output for that one stack into the folder. A refused catalog exits with status
 
 from __future__ import annotations
 
-import compileall
 import pickle
 import sys
-import sysconfig
 from pathlib import Path
 
 from mindmirror_infra.errors import InvalidConfig
@@ -33,24 +31,6 @@ def main(folder: Path, env_name: str) -> int:
         (folder / REFUSED_FILE).write_bytes(refusal)
         return WORKER_REFUSED
     return 0
-
-
-def precompile() -> list[Path]:
-    """Writes the optimized bytecode of every module a worker loads from the environment or this package.
-
-    Returns their sources. Python writes it on a worker's first run, unless
-    PYTHONDONTWRITEBYTECODE is set: then every worker would compile them again
-    (1.7 s, most of it the provider bindings). Only what is out of date is written.
-    """
-    import mindmirror_infra.app  # noqa: F401  (loads what a worker loads)
-
-    roots = (Path(sysconfig.get_paths()["purelib"]), Path(__file__).resolve().parent)
-    files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
-    sources = [Path(file) for file in files if file and file.endswith(".py")]
-    loaded = sorted(source for source in sources if any(source.is_relative_to(root) for root in roots))
-    for source in loaded:
-        compileall.compile_file(source, quiet=1, optimize=1)
-    return loaded
 
 
 if __name__ == "__main__":

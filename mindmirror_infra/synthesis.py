@@ -36,10 +36,6 @@ from mindmirror_infra.layout import MANIFEST_FILE, STACKS_DIR, stack_dir, stack_
 from mindmirror_infra.output import STACKS, recover, replacing, swap
 
 WORKER_MODULE = "mindmirror_infra.synth_worker"
-# -O drops the bindings' Python-side argument checks (typeguard): the jsii
-# runtime checks every value again as it deserializes it, mypy checks the same
-# types before, and the test suite synthesizes every stack with them on.
-WORKER_OPTIONS: tuple[str, ...] = ("-O",)
 # A worker's folder holds, besides cdktn's output for its stack, the pickled
 # catalog it reads, what it printed and, when it exits with WORKER_REFUSED, the
 # pickled InvalidConfig that refused the catalog.
@@ -200,7 +196,7 @@ def _work_folder(staging: Path, env_name: str) -> Path:
 def _start_worker(catalog_bytes: bytes, work: Path, env_name: str) -> subprocess.Popen[bytes]:
     work.mkdir()
     (work / CATALOG_FILE).write_bytes(catalog_bytes)
-    command = [sys.executable, *WORKER_OPTIONS, "-m", WORKER_MODULE, str(work), env_name]
+    command = [sys.executable, "-m", WORKER_MODULE, str(work), env_name]
     with (work / LOG_FILE).open("wb") as log:
         return subprocess.Popen(
             command,

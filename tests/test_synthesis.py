@@ -7,7 +7,6 @@ the session's ``mminfra synth`` (tests/test_cli.py, against the in-process one).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import pickle
 import shutil
@@ -25,7 +24,6 @@ from mindmirror_infra import synthesis
 from mindmirror_infra.catalog import Catalog
 from mindmirror_infra.catalog.mindmirror import mindmirror
 from mindmirror_infra.errors import InvalidConfig
-from mindmirror_infra.synth_worker import precompile
 from tests.conftest import REPO
 
 
@@ -80,15 +78,6 @@ def test_a_catalog_survives_the_trip_to_a_worker() -> None:
     restored = pickle.loads(synthesis.pickled(catalog))
     assert restored == catalog
     assert isinstance(restored.environments[0].services.sizes, MappingProxyType), "read-only mappings stay read-only"
-
-
-def test_precompile_leaves_the_optimized_bytecode_of_what_a_worker_loads() -> None:
-    sources = precompile()
-    assert any(source.match("cdktn_provider_google/service_account/__init__.py") for source in sources)
-    assert any(source.match("cdktn/__init__.py") for source in sources)
-    assert any(source.match("mindmirror_infra/stacks/environment_stack.py") for source in sources)
-    missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s), optimization=1)).exists()]
-    assert missing == []
 
 
 class FakeWorker:
