@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_NODE := $(CURDIR)/node_modules/.bin/node
+# Python writes its bytecode cache (__pycache__/, ignored by git) even where the
+# environment says not to: otherwise every process of the test suite compiles
+# the package again (docs/speed.md, "The test suite").
+unexport PYTHONDONTWRITEBYTECODE
 # Independent targets run side by side, each one's output printed whole when it
 # ends: in `make test`, mypy's cold start (about 15 s) overlaps pytest.
 MAKEFLAGS += -j3 --output-sync=target
