@@ -2,9 +2,9 @@
 
 The floor is a Python process that imports the Google provider bindings the
 stacks use and synthesizes an empty stack, with Node.js loading the provider
-whole, as any process of the bindings does. A second floor is the same process with the provider
-loaded on demand, as ``mminfra`` loads it: what remains above it is the cost of
-building the stacks.
+whole, as any process of the bindings does. A second floor is the same process
+with the provider loaded on demand, as ``mminfra`` loads it: what remains above
+it is the cost of building the stacks.
 Each measurement is a fresh process tree, run several times; the table gives
 the minimum and the median. Runs go round by round (every measurement once,
 then again), so a change in the machine's load reaches all of them alike.
